@@ -1,0 +1,62 @@
+/*
+ * The agent: owns the policy, the state and the timers on a libuv loop.
+ * Sources (a followed file on POSIX, the Event Log subscription on Windows)
+ * hand it raw event XML or parsed events on the loop thread; it counts,
+ * schedules, and at the slot checks again before it calls the platform's
+ * reboot operation.
+ */
+#ifndef VSSGUARD_AGENT_H
+#define VSSGUARD_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "vssguard/common.h"
+#include "vssguard/event.h"
+#include "vssguard/platform.h"
+
+struct vg_agent_config {
+  const char *policy_path;
+  const char *state_path;
+  const char *events_follow;  /* POSIX: the growing event file to follow */
+  const char *reboot_command; /* POSIX: program run to reboot (no shell) */
+  bool dry_run;               /* --dry-run: never reboot, whatever the policy */
+  uint64_t seed;              /* splay seed; 0 = from the OS */
+  const struct vg_plat_ops *ops; /* NULL = vg_plat_default_ops */
+};
+
+typedef struct vg_agent vg_agent;
+
+/*
+ * Creates the agent on loop: loads the policy (a bad one is an error) and
+ * the state (a missing one starts fresh, a corrupt one is quarantined and
+ * rebuilt). Does not start sources or timers: see vg_agent_start.
+ */
+int vg_agent_new(uv_loop_t *loop, const struct vg_agent_config *cfg,
+                 vg_agent **out);
+
+/* Starts the event sources, checks the boot time and arms the timer. */
+int vg_agent_start(vg_agent *a);
+
+/* Feeds raw event XML (a stream chunk) on the loop thread. */
+int vg_agent_feed_xml(vg_agent *a, const char *buf, size_t len);
+
+/* Applies one parsed event on the loop thread. */
+void vg_agent_on_event(vg_agent *a, const struct vg_event *ev);
+
+/* Reloads the policy; on failure logs every error and keeps the last one. */
+int vg_agent_reload(vg_agent *a);
+
+/* Re-evaluates the plan now (timer callback, clock change, tests). */
+void vg_agent_evaluate(vg_agent *a);
+
+/* Saves state and closes every handle; the loop then ends by itself. */
+void vg_agent_stop(vg_agent *a);
+
+/* Frees the agent after the loop ended. */
+void vg_agent_free(vg_agent *a);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * Event records and the one XML parser (expat) that makes them, for every
+ * source: wevtutil "qe /f:xml" exports (a file of <Event> elements, with or
+ * without an <Events> root), a growing file followed on Linux, and single
+ * events rendered by EvtRender on Windows.
+ */
+#ifndef VSSGUARD_EVENT_H
+#define VSSGUARD_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vssguard/common.h"
+
+#define VG_EVENT_MAX_FIELDS 16
+/* Events larger than this are skipped as malformed. */
+#define VG_EVENT_MAX_BYTES (256 * 1024)
+
+struct vg_event_field {
+  char name[64];
+  char *value; /* NUL-terminated, owned by the parser */
+};
+
+/* A normalized event; valid only during the callback that receives it. */
+struct vg_event {
+  char channel[128];
+  char provider[128];
+  uint32_t event_id;
+  int level;          /* System/Level; 0 when absent */
+  uint64_t record_id; /* System/EventRecordID */
+  vg_wall_t time;     /* System/TimeCreated/@SystemTime, seconds UTC */
+  size_t nfields;     /* named <Data Name='...'> items */
+  struct vg_event_field fields[VG_EVENT_MAX_FIELDS];
+  char *text; /* unnamed <Data> items joined by '\n' ("" when none) */
+};
+
+/* The value of named data field name, or NULL. */
+const char *vg_event_field(const struct vg_event *ev, const char *name);
+
+typedef void (*vg_event_cb)(const struct vg_event *ev, void *ud);
+
+typedef struct vg_evparser vg_evparser;
+
+vg_evparser *vg_evparser_new(vg_event_cb cb, void *ud);
+void vg_evparser_free(vg_evparser *p);
+
+/*
+ * Feeds a chunk of a stream of events. Complete <Event> elements are parsed
+ * and passed to the callback; a partial one is kept for the next call. A
+ * malformed event is skipped with a log line and counted. Returns 0 or
+ * VG_ENOMEM.
+ */
+int vg_evparser_feed(vg_evparser *p, const char *buf, size_t len);
+
+/* Parses exactly one rendered event. Returns 0, or VG_EINVAL when skipped. */
+int vg_evparser_parse_one(vg_evparser *p, const char *xml, size_t len);
+
+/* Events skipped as malformed so far. */
+uint64_t vg_evparser_skipped(const vg_evparser *p);
+
+/* Parses a whole file through the callback. Returns 0, VG_ENOENT or VG_EIO. */
+int vg_evparser_parse_file(vg_evparser *p, const char *path);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * The platform interface: everything the core needs from the operating
+ * system. agent/unix and agent/win each implement it; CMake picks one.
+ *
+ * The agent reaches the clocks, the boot time and the reboot call through a
+ * struct vg_plat_ops so that tests can drive it with a fake clock; the real
+ * operations are in vg_plat_default_ops.
+ */
+#ifndef VSSGUARD_PLATFORM_H
+#define VSSGUARD_PLATFORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vssguard/common.h"
+
+/* What the single reboot module is asked to do. */
+struct vg_reboot_req {
+  const char *message;   /* shown to users; bounded to 511 characters */
+  uint32_t warning_s;    /* countdown; 0 = none (cannot be aborted) */
+  bool force_close_apps; /* close applications without asking */
+  uint32_t reason;       /* SHTDN_REASON_* code, never 0 */
+  const char *command;   /* POSIX only: argv[0] of --reboot-command, or NULL */
+};
+
+struct vg_plat_ops {
+  vg_wall_t (*now)(void *ud);                 /* wall clock */
+  vg_mono_t (*mono)(void *ud);                /* monotonic clock */
+  int (*boot_time)(void *ud, vg_wall_t *out); /* when this OS booted */
+  /*
+   * Initiates the reboot. Returns 0 when the OS accepted it, VG_EBUSY when a
+   * shutdown is already pending, VG_EAGAIN when it should be retried soon,
+   * another negative error otherwise.
+   */
+  int (*reboot)(void *ud, const struct vg_reboot_req *req);
+  void *ud;
+};
+
+extern const struct vg_plat_ops vg_plat_default_ops;
+
+/* Direct forms of the default operations. */
+vg_wall_t vg_plat_now(void);
+vg_mono_t vg_plat_mono(void);
+int vg_plat_boot_time(vg_wall_t *out);
+int vg_plat_reboot(const struct vg_reboot_req *req);
+
+/* Offset east of UTC of the system's local zone at instant t. */
+int vg_plat_local_offset(vg_wall_t t, int32_t *offset_s);
+
+/* Flushes an open file to stable storage (fsync / FlushFileBuffers). */
+int vg_plat_fsync(FILE *f);
+
+/* Atomically replaces dst by src (rename / MoveFileExW REPLACE_EXISTING). */
+int vg_plat_replace_file(const char *src, const char *dst);
+
+/*
+ * Checks that a policy file may be trusted: writable only by administrators
+ * (POSIX: owned by root or the agent's user, not group or world writable;
+ * Windows: write access only for SYSTEM, Administrators, TrustedInstaller).
+ * Returns 0, or VG_EPERM with the reason in why.
+ */
+int vg_plat_check_file_secure(const char *path, char *why, size_t len);
+
+/* Fills buf with random bytes from the OS. */
+int vg_plat_random(void *buf, size_t len);
+
+/* Directory for defaults: "%ProgramData%\VssGuard" or "/var/lib/vssguard". */
+const char *vg_plat_default_dir(void);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * The agent's persistent state: boot time, inferred session count, the runs
+ * counted since boot, per-channel event positions and bookmarks, the
+ * scheduled slot and the reboot history. One small text file, written
+ * atomically (temp file, flush to disk, rename), with a format version.
+ */
+#ifndef VSSGUARD_STATE_H
+#define VSSGUARD_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vssguard/common.h"
+
+#define VG_STATE_VERSION 1
+#define VG_STATE_MAX_RUNS 256
+#define VG_STATE_MAX_CHANNELS 8
+#define VG_STATE_MAX_HISTORY 32
+/* Consecutive reboot attempts without a boot before reboots lock. */
+#define VG_STATE_MAX_ATTEMPTS 3
+
+typedef struct vg_state vg_state;
+
+/* A fresh state: boot time unknown (0), count 0. */
+vg_state *vg_state_new(void);
+void vg_state_free(vg_state *s);
+
+/*
+ * Loads a state file. Returns 0; VG_ENOENT when it does not exist;
+ * VG_ECORRUPT when it does not parse (err says where, "path:line: ...");
+ * VG_EIO when it cannot be read.
+ */
+int vg_state_load(const char *path, vg_state **out, char *err, size_t errlen);
+
+/* Same from memory (fuzzing, tests). */
+int vg_state_load_string(const char *name, const char *buf, size_t len,
+                         vg_state **out, char *err, size_t errlen);
+
+/* Writes path atomically: path.tmp, flush, fsync, replace. Returns 0 or VG_EIO. */
+int vg_state_save(const vg_state *s, const char *path);
+
+/* Serializes to a malloc'd string (caller frees). */
+char *vg_state_serialize(const vg_state *s);
+
+/* Renames a corrupt state aside as "path.corrupt". Returns 0 or VG_EIO. */
+int vg_state_quarantine(const char *path);
+
+/* Counting. */
+int vg_state_count(const vg_state *s);
+vg_wall_t vg_state_boot_time(const vg_state *s);
+vg_wall_t vg_state_last_event_time(const vg_state *s);
+size_t vg_state_runs(const vg_state *s, vg_wall_t *starts, size_t max);
+/* True when a run started (event 1) and has not ended, and began after
+ * now - 24 h (an older open run is taken as lost). */
+bool vg_state_backup_in_progress(const vg_state *s, vg_wall_t now);
+
+/* Event positions: the last record id and the bookmark XML per channel. */
+uint64_t vg_state_last_record(const vg_state *s, const char *channel);
+const char *vg_state_bookmark(const vg_state *s, const char *channel);
+int vg_state_set_bookmark(vg_state *s, const char *channel, const char *xml);
+
+/* The scheduled reboot, if any. */
+struct vg_sched {
+  bool set;
+  vg_wall_t at;                    /* chosen moment */
+  vg_wall_t slot_start, slot_end;  /* its allowed slot */
+};
+void vg_state_scheduled(const vg_state *s, struct vg_sched *out);
+void vg_state_set_scheduled(vg_state *s, const struct vg_sched *in);
+
+/* Reboot history and the loop guard. */
+struct vg_reboot_rec {
+  vg_wall_t at;        /* when the reboot was initiated */
+  int count;           /* the count at that time */
+  bool confirmed;      /* a boot followed */
+};
+size_t vg_state_history(const vg_state *s, struct vg_reboot_rec *out,
+                        size_t max);
+/* Records an attempt before the OS call; returns VG_ELOCKED when the guard
+ * already holds. */
+int vg_state_record_attempt(vg_state *s, vg_wall_t at);
+/* Reboots initiated in (now - 7 days, now]. */
+int vg_state_reboots_in_week(const vg_state *s, vg_wall_t now);
+int vg_state_pending_attempts(const vg_state *s); /* unconfirmed in a row */
+bool vg_state_locked(const vg_state *s);
+void vg_state_reset_guard(vg_state *s);
+
+#endif

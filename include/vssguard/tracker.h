@@ -1,0 +1,52 @@
+/*
+ * The session tracker: infers the active VSS writer session count from the
+ * events it is given, following the counting rules of docs (README "How it
+ * counts"). Works on a vg_state so that counting and positions are saved
+ * together.
+ */
+#ifndef VSSGUARD_TRACKER_H
+#define VSSGUARD_TRACKER_H
+
+#include <stdbool.h>
+
+#include "vssguard/event.h"
+#include "vssguard/state.h"
+
+enum vg_track_kind {
+  VG_TRACK_IGNORED = 0,  /* not an event the tracker uses */
+  VG_TRACK_DUPLICATE,    /* same channel and record id seen before */
+  VG_TRACK_STALE,        /* from before the current boot */
+  VG_TRACK_RUN_STARTED,  /* event 1 */
+  VG_TRACK_RUN_COUNTED,  /* a run ended and was counted */
+  VG_TRACK_RUN_ENDED,    /* a run ended, already counted or not counted */
+  VG_TRACK_CALIBRATED,   /* VSS 12289 set the count */
+  VG_TRACK_BOOT          /* a boot reset the count */
+};
+
+struct vg_track_result {
+  enum vg_track_kind kind;
+  int count_before;
+  int count_after;
+  vg_wall_t run_start;   /* RUN_* */
+  bool failed;           /* RUN_*: the run failed */
+  bool remediated;       /* BOOT: it followed a reboot we initiated */
+};
+
+/*
+ * Applies one event. count_failed says whether a failed run counts.
+ * Returns 0 (result in *r) or VG_EINVAL for a record without channel.
+ */
+int vg_tracker_apply(vg_state *s, const struct vg_event *ev, bool count_failed,
+                     struct vg_track_result *r);
+
+/*
+ * Tells the tracker the platform's boot time. A boot time later than the
+ * state's by more than 2 minutes is a boot: the count resets. Returns 0.
+ */
+int vg_tracker_boot_time(vg_state *s, vg_wall_t boot_time,
+                         struct vg_track_result *r);
+
+/* Returns "run counted", "calibrated", ... */
+const char *vg_track_kind_name(enum vg_track_kind k);
+
+#endif
