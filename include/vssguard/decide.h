@@ -1,0 +1,49 @@
+/*
+ * The decision: a pure function from the policy, the state and the current
+ * instant to what the agent does now (nothing, wait until an instant, or
+ * reboot). The live agent and replay both use it, so what replay shows is
+ * what the agent does.
+ */
+#ifndef VSSGUARD_DECIDE_H
+#define VSSGUARD_DECIDE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vssguard/planner.h"
+#include "vssguard/policy.h"
+#include "vssguard/state.h"
+
+enum vg_action {
+  VG_ACT_IDLE = 0, /* below the threshold: nothing to do until an event */
+  VG_ACT_WAIT,     /* a reboot is scheduled or postponed: wait until `next` */
+  VG_ACT_REBOOT,   /* every check passed: reboot now */
+  VG_ACT_LOCKED    /* the reboot-loop guard holds: needs `vssguard reset` */
+};
+
+struct vg_decide_input {
+  const vg_policy *policy;
+  const vg_state *state;
+  vg_wall_t now;
+  vg_wall_t boot_time; /* the platform's current boot time */
+  uint64_t seed;       /* splay seed for a new schedule */
+};
+
+struct vg_decision {
+  enum vg_action action;
+  vg_wall_t next;        /* WAIT: evaluate again at this instant */
+  bool reschedule;       /* the schedule changed: store `sched` in state */
+  struct vg_sched sched; /* the schedule in force after this decision */
+  struct vg_plan plan;   /* the plan behind a new schedule (skips, slot) */
+  bool postponed;        /* WAIT because a check at the slot failed */
+  char why[256];         /* human reason for WAIT, REBOOT or LOCKED */
+};
+
+/*
+ * Decides what to do at in->now. Returns 0, or VG_ENOSLOT when the count is
+ * at the threshold but no allowed slot exists within the horizon (then
+ * out->action is VG_ACT_IDLE and out->why says so).
+ */
+int vg_decide(const struct vg_decide_input *in, struct vg_decision *out);
+
+#endif
