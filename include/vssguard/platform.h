@@ -45,6 +45,12 @@ vg_mono_t vg_plat_mono(void);
 int vg_plat_boot_time(vg_wall_t *out);
 int vg_plat_reboot(const struct vg_reboot_req *req);
 
+/*
+ * Cancels a pending shutdown countdown (AbortSystemShutdownW). Returns 0,
+ * VG_ENOENT when none is pending, VG_ENOSYS where unsupported (POSIX).
+ */
+int vg_plat_abort_reboot(void);
+
 /* Offset east of UTC of the system's local zone at instant t. */
 int vg_plat_local_offset(vg_wall_t t, int32_t *offset_s);
 

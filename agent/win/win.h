@@ -1,0 +1,91 @@
+/*
+ * Functions shared by the files of the Windows side (agent/win): the Event
+ * Log sink, the Group Policy registry layer, the service and the state
+ * directory. Not part of the public interface.
+ */
+#ifndef VSSGUARD_WIN_H
+#define VSSGUARD_WIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <uv.h>
+
+#include "vssguard/common.h"
+#include "vssguard/policy.h"
+
+/* The Event Log source name, registered by the MSI and `service install`. */
+#define VG_WIN_EVENT_SOURCE L"VssGuard"
+/* The service name. */
+#define VG_WIN_SERVICE_NAME L"VssGuard"
+/* The Group Policy key under HKEY_LOCAL_MACHINE. */
+#define VG_WIN_GPO_KEY L"SOFTWARE\\Policies\\VssGuard"
+
+/*
+ * Installs the log sink that writes each line to the Windows Event Log
+ * (source VssGuard) and, when also_stderr is true, to stderr. Debug lines go
+ * to stderr only. Returns 0, or VG_EIO when the source cannot be registered
+ * (the sink then writes to stderr only).
+ */
+int vg_win_eventlog_open(bool also_stderr);
+
+/* Restores the default sink and deregisters the source. */
+void vg_win_eventlog_close(void);
+
+/* The full message id (with severity bits) of event_id in the message table
+ * compiled into the executable, or 0 when the table lacks it. */
+unsigned long vg_win_message_id(int event_id);
+
+/*
+ * Converts between UTF-8 and UTF-16. Both return a malloc'd string, or NULL
+ * when out of memory or when the input is not valid.
+ */
+wchar_t *vg_win_wide(const char *utf8);
+char *vg_win_utf8(const wchar_t *wide);
+
+/* Group Policy values read from HKLM\SOFTWARE\Policies\VssGuard. */
+struct vg_win_gpo {
+  bool present;           /* the key exists */
+  bool enabled_set;       /* Enabled was set */
+  bool enabled;           /* Enabled != 0 */
+  char policy_file[1024]; /* PolicyFile, environment expanded; "" = unset */
+};
+
+/*
+ * Reads Enabled and PolicyFile. Returns 0 (with out->present false when the
+ * key does not exist) or VG_EIO.
+ */
+int vg_win_gpo_read(struct vg_win_gpo *out);
+
+/*
+ * Applies every override value present under the key to p with
+ * vg_policy_override, then vg_policy_validate. Errors name the value and go
+ * to d. Returns 0, VG_EINVAL (errors in d) or VG_EIO.
+ */
+int vg_win_gpo_apply(vg_policy *p, vg_diags *d);
+
+/* Watches the key for changes: cb runs on the loop thread after each. */
+typedef struct vg_win_gpo_watch vg_win_gpo_watch;
+int vg_win_gpo_watch_start(uv_loop_t *loop, void (*cb)(void *ud), void *ud,
+                           vg_win_gpo_watch **out);
+void vg_win_gpo_watch_stop(vg_win_gpo_watch *w);
+
+/*
+ * Creates dir (and %ProgramData%\VssGuard above it) with a DACL that gives
+ * full control to SYSTEM and Administrators only. An existing directory is
+ * left as it is. Returns 0 or VG_EIO.
+ */
+int vg_win_secure_dir(const char *dir);
+
+/* Restricts an existing file to SYSTEM and Administrators. Returns 0 or
+ * VG_EIO. */
+int vg_win_secure_file(const char *path);
+
+/* The service entry: runs the dispatcher for `vssguard service run`. */
+int vg_win_service_run(int argc, char **argv);
+int vg_win_service_install(const char *policy_path);
+int vg_win_service_uninstall(void);
+int vg_win_service_start(void);
+int vg_win_service_stop(void);
+
+#endif
