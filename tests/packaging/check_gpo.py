@@ -11,7 +11,8 @@ names the agent reads:
     policy engine), and
   * the value names the Windows agent reads itself (Enabled, PolicyFile):
     every wide string literal made of letters only, such as L"PolicyFile",
-    in the agent/win/*.c files that open the key Software\\Policies\\VssGuard.
+    in agent/win/registry.c and any agent/win/*.c file that names the key
+    Software\\Policies\\VssGuard.
 
 A list policy counts with the last component of its list key, since its
 items are values under HKLM\\Software\\Policies\\VssGuard\\<Name>.
@@ -221,8 +222,9 @@ def override_names(src_dir):
 
 
 def agent_names(src_dir):
-    """Returns the letters-only wide literals in the agent/win/*.c files that
-    open Software\\Policies\\VssGuard, or None when there is no such file."""
+    """Returns the letters-only wide literals in agent/win/registry.c and any
+    other agent/win/*.c file that names Software\\Policies\\VssGuard, or None
+    when there is no such file."""
     wdir = os.path.join(src_dir, "agent", "win")
     if not os.path.isdir(wdir):
         return None
@@ -233,10 +235,48 @@ def agent_names(src_dir):
             continue
         with open(os.path.join(wdir, fn), encoding="utf-8") as f:
             src = strip_c_comments(f.read())
-        if key.search(src):
+        if key.search(src) or fn == "registry.c":
             files.append("agent/win/" + fn)
             found |= set(re.findall(r'\bL"([A-Za-z]+)"', src))
     return (found, files) if files else None
+
+
+# ADMX limits that must equal the policy engine's (policy/policy_int.h).
+RANGES = {
+    "Threshold": ("minValue", "VG_THRESHOLD_MIN", "maxValue", "VG_THRESHOLD_MAX"),
+    "WarningSeconds": ("maxValue", "VG_WARNING_MAX_S"),
+    "MaxRebootsPerWeek": ("minValue", "VG_MAX_PER_WEEK_MIN",
+                          "maxValue", "VG_MAX_PER_WEEK_MAX"),
+    "RebootMessage": ("maxLength", "VG_MESSAGE_MAX"),
+}
+
+
+def check_ranges(src_dir, admx_path, admx, chk):
+    """Compares the limits of the ADMX elements with the engine's defines.
+    Returns the number of limits compared."""
+    path = os.path.join(src_dir, "policy", "policy_int.h")
+    try:
+        with open(path, encoding="utf-8") as f:
+            defs = dict(re.findall(r"#define\s+(VG_\w+)\s+(-?\d+)", f.read()))
+    except OSError:
+        return 0
+    elements = {}
+    for el in admx.iter():
+        if el.get("valueName"):
+            elements[el.get("valueName")] = el
+    n = 0
+    for name, pairs in RANGES.items():
+        el = elements.get(name)
+        if el is None:
+            continue
+        for attr, define in zip(pairs[0::2], pairs[1::2]):
+            if define not in defs:
+                continue
+            n += 1
+            if el.get(attr) != defs[define]:
+                chk.fail(admx_path, "%s %s=\"%s\" but the agent's %s is %s"
+                         % (name, attr, el.get(attr), define, defs[define]))
+    return n
 
 
 def main():
@@ -293,6 +333,10 @@ def main():
                 chk.fail(admx_path, "the agent reads value %s but the ADMX has no policy for it" % n)
             for n in sorted(names - ov[0] - {"Enabled", "PolicyFile"}):
                 chk.fail(admx_path, "value %s is written by Group Policy but the agent never reads it" % n)
+
+    if admx is not None:
+        print("limits compared with policy/policy_int.h: %d"
+              % check_ranges(args.src, admx_path, admx, chk))
 
     for e in chk.errors:
         print("FAIL: " + e)
