@@ -190,6 +190,28 @@ static const wchar_t *const trusted_sids[] = {
     L"S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464",
 };
 
+/* Whether sid is the account this process runs as. */
+static int sid_is_self(PSID sid) {
+  HANDLE token;
+  union {
+    TOKEN_USER user;
+    unsigned char buf[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_USER)];
+  } u;
+  DWORD n = 0;
+  int eq = 0;
+  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
+    return 0;
+  if (GetTokenInformation(token, TokenUser, &u, sizeof(u), &n))
+    eq = EqualSid(sid, u.user.User.Sid) != 0;
+  CloseHandle(token);
+  return eq;
+}
+
+/*
+ * SYSTEM, Administrators and TrustedInstaller are trusted, and so is the
+ * account the agent runs as (SYSTEM for the service), as on POSIX where the
+ * agent's own user may own the policy: it could change the policy anyway.
+ */
 static int sid_is_trusted(PSID sid) {
   size_t i;
   for (i = 0; i < sizeof(trusted_sids) / sizeof(trusted_sids[0]); i++) {
@@ -202,7 +224,7 @@ static int sid_is_trusted(PSID sid) {
     if (eq)
       return 1;
   }
-  return 0;
+  return sid_is_self(sid);
 }
 
 /* Writes the account name of sid, or its string form, into buf. */
@@ -230,9 +252,9 @@ static void sid_name(PSID sid, char *buf, size_t len) {
 }
 
 /*
- * A file is trusted when its owner is SYSTEM, Administrators or
- * TrustedInstaller (an owner can always rewrite the DACL) and every ACE of
- * its DACL that grants a write right names one of them. Deny ACEs only take
+ * A file is trusted when its owner is trusted (an owner can always rewrite
+ * the DACL) and every ACE of its DACL that grants a write right names a
+ * trusted account (see sid_is_trusted). Deny ACEs only take
  * rights away and inherit-only ACEs do not apply to the file itself, so both
  * are skipped; a NULL DACL grants everyone everything.
  */
@@ -263,8 +285,8 @@ int vg_plat_check_file_secure(const char *path, char *why, size_t len) {
   if (owner != NULL && !sid_is_trusted(owner)) {
     sid_name(owner, who, sizeof(who));
     snprintf(why, len,
-             "%s is owned by %s, not by SYSTEM, Administrators or "
-             "TrustedInstaller",
+             "%s is owned by %s, not by SYSTEM, Administrators, "
+             "TrustedInstaller or the agent's account",
              path, who);
     rc = VG_EPERM;
   } else if (dacl == NULL) {
@@ -289,8 +311,8 @@ int vg_plat_check_file_secure(const char *path, char *why, size_t len) {
     if (!sid_is_trusted((PSID)&ace->SidStart)) {
       sid_name((PSID)&ace->SidStart, who, sizeof(who));
       snprintf(why, len,
-               "%s is writable by %s (only SYSTEM, Administrators and "
-               "TrustedInstaller may write it)",
+               "%s is writable by %s (only SYSTEM, Administrators, "
+               "TrustedInstaller and the agent's account may write it)",
                path, who);
       rc = VG_EPERM;
     }
