@@ -46,10 +46,9 @@ int vg_plat_local_offset(vg_wall_t t, int32_t *offset_s) {
   time_t tt = (time_t)t;
   if (localtime_r(&tt, &tm) == NULL)
     return VG_ERANGE;
-  int64_t days = vg_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
-                                    tm.tm_mday);
-  int64_t local = days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 +
-                  tm.tm_sec;
+  int64_t days =
+      vg_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+  int64_t local = days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
   *offset_s = (int32_t)(local - t);
   return VG_OK;
 }
@@ -109,4 +108,30 @@ int vg_plat_random(void *buf, size_t len) {
   return got == len ? VG_OK : VG_EIO;
 }
 
-const char *vg_plat_default_dir(void) { return "/var/lib/vssguard"; }
+const char *vg_plat_default_dir(void) {
+  return "/var/lib/vssguard";
+}
+
+static vg_wall_t ops_now(void *ud) {
+  (void)ud;
+  return vg_plat_now();
+}
+
+static vg_mono_t ops_mono(void *ud) {
+  (void)ud;
+  return vg_plat_mono();
+}
+
+static int ops_boot_time(void *ud, vg_wall_t *out) {
+  (void)ud;
+  return vg_plat_boot_time(out);
+}
+
+static int ops_reboot(void *ud, const struct vg_reboot_req *req) {
+  (void)ud;
+  return vg_plat_reboot(req);
+}
+
+/* The real clocks, boot time and reboot call, for the agent. */
+const struct vg_plat_ops vg_plat_default_ops = {
+    ops_now, ops_mono, ops_boot_time, ops_reboot, NULL};

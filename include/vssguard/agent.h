@@ -44,6 +44,12 @@ int vg_agent_start(vg_agent *a);
 /* Feeds raw event XML (a stream chunk) on the loop thread. */
 int vg_agent_feed_xml(vg_agent *a, const char *buf, size_t len);
 
+/*
+ * Ends the stream fed so far (the followed file was replaced or truncated):
+ * a partial event left over is dropped and the next feed starts afresh.
+ */
+void vg_agent_end_stream(vg_agent *a);
+
 /* Applies one parsed event on the loop thread. */
 void vg_agent_on_event(vg_agent *a, const struct vg_event *ev);
 

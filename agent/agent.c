@@ -1,0 +1,725 @@
+/*
+ * The agent on a libuv loop: it owns the policy, the state, the event parser
+ * and one timer. Sources feed it event XML on the loop thread; it counts with
+ * the tracker, saves the state once per batch, asks vg_decide what to do and
+ * arms its single timer for the next instant that matters. When the timer
+ * fires the decision is computed again from the wall clock, so a clock jump
+ * never makes it act outside a slot.
+ *
+ * While it waits below the threshold it has no timer at all: an idle agent
+ * does not wake up.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vssguard/agent.h"
+#include "vssguard/decide.h"
+#include "vssguard/log.h"
+#include "vssguard/metrics.h"
+#include "vssguard/planner.h"
+#include "vssguard/policy.h"
+#include "vssguard/run.h"
+#include "vssguard/state.h"
+#include "vssguard/tracker.h"
+
+/*
+ * The longest sleep while a reboot is pending. libuv timers run on the
+ * monotonic clock; waking up at least this often lets a forward jump of the
+ * wall clock into an open slot be noticed. Below the threshold there is no
+ * timer at all.
+ */
+#define MAX_SLEEP_S 600
+
+/* Retry delay after the reboot call answered "not ready" (VG_EAGAIN). */
+#define RETRY_S 30
+
+/* Retry delay while the state cannot be saved and a reboot is due. */
+#define SAVE_RETRY_S 60
+
+struct vg_agent {
+  uv_loop_t *loop;
+  struct vg_agent_config cfg; /* strings point at the copies below */
+  char *policy_path;
+  char *state_path;
+  char *events_follow;
+  char *reboot_command;
+  const struct vg_plat_ops *ops;
+  vg_policy *policy;
+  bool policy_trusted;
+  vg_state *state;
+  vg_evparser *parser;
+  vg_source *source;
+  uv_timer_t timer;
+  uint64_t seed;
+  int batch;          /* > 0 while a chunk of events is being applied */
+  bool changed;       /* events changed the state during this batch */
+  bool dirty;         /* the state changed since the last successful save */
+  bool save_failed;   /* the last save failed: no reboot on stale state */
+  bool evaluating;    /* inside vg_agent_evaluate */
+  bool again;         /* evaluate once more when the current one ends */
+  bool retry_pending; /* the timer retries the reboot call */
+  bool started;
+  bool stopped;
+  uint64_t policy_errors;
+  bool metrics_written;
+  struct vg_metrics metrics;
+  char note[512]; /* the last postponement or warning logged */
+};
+
+static char *dup_str(const char *s) {
+  if (s == NULL)
+    return NULL;
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d != NULL)
+    memcpy(d, s, n);
+  return d;
+}
+
+static void fmt_time(const vg_agent *a, vg_wall_t t, char *buf, size_t len) {
+  vg_time_format(t, vg_policy_zone(a->policy), buf, len);
+}
+
+/*
+ * Logs msg unless it is the same as the last note: a postponement or a
+ * warning that holds across evaluations is logged when it starts or changes.
+ */
+static void note(vg_agent *a, enum vg_log_level level, int id,
+                 const char *msg) {
+  if (strcmp(a->note, msg) == 0)
+    return;
+  snprintf(a->note, sizeof(a->note), "%s", msg);
+  vg_log(level, id, "%s", msg);
+}
+
+static void clear_note(vg_agent *a) {
+  a->note[0] = '\0';
+}
+
+/* Saves the state. Returns 0 or the error, which is logged each time. */
+static int save_state(vg_agent *a) {
+  errno = 0;
+  int rc = vg_state_save(a->state, a->state_path);
+  int os_err = errno;
+  if (rc != 0) {
+    a->save_failed = true;
+    vg_log_error(VG_EV_STATE_ERROR,
+                 "cannot write the state file %s: %s%s%s; reboots are held "
+                 "until it can be saved",
+                 a->state_path, vg_strerror(rc), os_err ? ": " : "",
+                 os_err ? strerror(os_err) : "");
+    return rc;
+  }
+  if (a->save_failed)
+    vg_log_info(VG_EV_STATE_ERROR, "state file %s written again",
+                a->state_path);
+  a->save_failed = false;
+  a->dirty = false;
+  return 0;
+}
+
+/* Writes the metrics file when the policy names one and a gauge changed. */
+static void write_metrics(vg_agent *a) {
+  const char *path = vg_policy_metrics_file(a->policy);
+  if (path == NULL || *path == '\0')
+    return;
+  struct vg_metrics m;
+  memset(&m, 0, sizeof(m));
+  m.active_sessions = vg_state_count(a->state);
+  m.threshold = vg_policy_threshold(a->policy);
+  vg_wall_t runs[VG_STATE_MAX_RUNS];
+  size_t n = vg_state_runs(a->state, runs, VG_STATE_MAX_RUNS);
+  if (n > VG_STATE_MAX_RUNS)
+    n = VG_STATE_MAX_RUNS;
+  m.runs_since_boot = (int)n;
+  for (size_t i = 0; i < n; i++)
+    if (runs[i] > m.last_run)
+      m.last_run = runs[i];
+  struct vg_sched s;
+  vg_state_scheduled(a->state, &s);
+  m.next_reboot = s.set ? s.at : 0;
+  struct vg_reboot_rec recs[VG_STATE_MAX_HISTORY];
+  m.reboots_initiated = vg_state_history(a->state, recs, VG_STATE_MAX_HISTORY);
+  m.policy_errors = a->policy_errors;
+  m.locked = vg_state_locked(a->state);
+  if (a->metrics_written && memcmp(&m, &a->metrics, sizeof(m)) == 0)
+    return;
+  int rc = vg_metrics_write(path, &m);
+  if (rc != 0) {
+    vg_log_warn(VG_EV_GENERIC, "cannot write the metrics file %s: %s", path,
+                vg_strerror(rc));
+    return;
+  }
+  a->metrics = m;
+  a->metrics_written = true;
+}
+
+static void timer_cb(uv_timer_t *t);
+
+/* Arms the single timer for wall-clock instant next (from now). */
+static void arm(vg_agent *a, vg_wall_t next, vg_wall_t now) {
+  int64_t s = next - now;
+  if (s < 0)
+    s = 0;
+  if (s > MAX_SLEEP_S)
+    s = MAX_SLEEP_S;
+  /* The loop's cached time may lag; refresh it so the timer is not early. */
+  uv_update_time(a->loop);
+  uv_timer_start(&a->timer, timer_cb, (uint64_t)s * 1000u, 0);
+}
+
+static void disarm(vg_agent *a) {
+  uv_timer_stop(&a->timer);
+}
+
+static void log_track(vg_agent *a, const struct vg_track_result *r) {
+  char t[64];
+  int threshold = vg_policy_threshold(a->policy);
+  switch (r->kind) {
+  case VG_TRACK_RUN_COUNTED:
+    fmt_time(a, r->run_start, t, sizeof(t));
+    vg_log_info(VG_EV_RUN_COUNTED, "run counted: %d/%d (run started %s%s)",
+                r->count_after, threshold, t, r->failed ? ", failed" : "");
+    break;
+  case VG_TRACK_CALIBRATED:
+    vg_log_info(VG_EV_CALIBRATED,
+                "calibrated from VSS 12289: %d active sessions (estimate was "
+                "%d, threshold %d)",
+                r->count_after, r->count_before, threshold);
+    break;
+  case VG_TRACK_BOOT:
+    fmt_time(a, vg_state_boot_time(a->state), t, sizeof(t));
+    vg_log_info(VG_EV_BOOT,
+                "boot detected (booted %s): count reset from %d to %d", t,
+                r->count_before, r->count_after);
+    if (r->remediated)
+      vg_log_info(VG_EV_REMEDIATED,
+                  "remediation confirmed: the server booted after the reboot "
+                  "this agent initiated; count is %d",
+                  r->count_after);
+    break;
+  case VG_TRACK_RUN_STARTED:
+    fmt_time(a, r->run_start, t, sizeof(t));
+    vg_log_debug("backup run started at %s", t);
+    break;
+  case VG_TRACK_RUN_ENDED:
+    fmt_time(a, r->run_start, t, sizeof(t));
+    vg_log_debug("backup run of %s ended%s (not counted again)", t,
+                 r->failed ? " with a failure" : "");
+    break;
+  case VG_TRACK_STALE:
+    vg_log_debug("event from before the current boot ignored");
+    break;
+  default: break;
+  }
+}
+
+static void apply_event(vg_agent *a, const struct vg_event *ev) {
+  struct vg_track_result r;
+  memset(&r, 0, sizeof(r));
+  int rc =
+      vg_tracker_apply(a->state, ev, vg_policy_count_failed(a->policy), &r);
+  if (rc != 0) {
+    vg_log_debug("event %u (record %llu) skipped: %s", (unsigned)ev->event_id,
+                 (unsigned long long)ev->record_id, vg_strerror(rc));
+    return;
+  }
+  if (r.kind == VG_TRACK_DUPLICATE)
+    return;
+  log_track(a, &r);
+  a->dirty = true;
+  a->changed = true;
+}
+
+static void on_parsed(const struct vg_event *ev, void *ud) {
+  apply_event(ud, ev);
+}
+
+/* Ends a batch of events: one save and one evaluation for all of them. */
+static void end_batch(vg_agent *a) {
+  if (a->batch > 0 || !a->changed || a->stopped)
+    return;
+  a->changed = false;
+  if (a->dirty)
+    save_state(a);
+  vg_agent_evaluate(a);
+}
+
+static void log_scheduled(vg_agent *a, const struct vg_decision *d) {
+  char at[64], s[64], e[64], skipped[1024];
+  fmt_time(a, d->sched.at, at, sizeof(at));
+  fmt_time(a, d->sched.slot_start, s, sizeof(s));
+  fmt_time(a, d->sched.slot_end, e, sizeof(e));
+  skipped[0] = '\0';
+  size_t off = 0;
+  for (size_t i = 0; i < d->plan.nskips && i < VG_PLAN_MAX_SKIPS; i++) {
+    char ws[64];
+    fmt_time(a, d->plan.skips[i].window.start, ws, sizeof(ws));
+    int n =
+        snprintf(skipped + off, sizeof(skipped) - off, "%s%s: %s",
+                 i == 0 ? " (skipped: " : "; ", ws, d->plan.skips[i].reason);
+    if (n < 0 || (size_t)n >= sizeof(skipped) - off)
+      break;
+    off += (size_t)n;
+  }
+  if (off > 0 && off + 1 < sizeof(skipped))
+    snprintf(skipped + off, sizeof(skipped) - off, ")");
+  vg_log_info(VG_EV_SCHEDULED, "reboot scheduled at %s in slot [%s, %s)%s", at,
+              s, e, skipped);
+}
+
+/* Stores a new schedule from a decision and logs it. */
+static void store_sched(vg_agent *a, const struct vg_decision *d) {
+  struct vg_sched old;
+  vg_state_scheduled(a->state, &old);
+  vg_state_set_scheduled(a->state, &d->sched);
+  a->dirty = true;
+  if (d->sched.set && d->plan.at != 0 && (!old.set || old.at != d->sched.at))
+    log_scheduled(a, d);
+  else if (!d->sched.set && old.set)
+    vg_log_info(VG_EV_SCHEDULED, "scheduled reboot cancelled: %s", d->why);
+  save_state(a);
+}
+
+/*
+ * After a dry run, or when the reboot call cannot be made in this slot:
+ * schedules the first reboot moment after the slot, so that the agent does
+ * not act twice in one slot.
+ */
+static void move_past_slot(vg_agent *a, vg_wall_t slot_end, vg_wall_t now) {
+  struct vg_decision d;
+  memset(&d, 0, sizeof(d));
+  if (vg_plan_next_reboot(a->policy, slot_end, a->seed, &d.plan) != 0) {
+    disarm(a);
+    return;
+  }
+  d.sched.set = true;
+  d.sched.at = d.plan.at;
+  d.sched.slot_start = d.plan.slot.start;
+  d.sched.slot_end = d.plan.slot.end;
+  store_sched(a, &d);
+  arm(a, d.sched.at, now);
+}
+
+/* Calls the platform's reboot and reacts to its answer. */
+static void call_reboot(vg_agent *a, const char *why) {
+  const struct vg_reboot_cfg *rc = vg_policy_reboot(a->policy);
+  struct vg_reboot_req req;
+  memset(&req, 0, sizeof(req));
+  req.message = rc->message;
+  int64_t w = rc->warning_s;
+  req.warning_s = (uint32_t)(w < 0 ? 0 : (w > 315360000 ? 315360000 : w));
+  req.force_close_apps = rc->force_close_apps;
+  req.reason = rc->reason;
+  req.command = a->reboot_command;
+  a->retry_pending = false;
+  vg_wall_t now = a->ops->now(a->ops->ud);
+  int r = a->ops->reboot(a->ops->ud, &req);
+  switch (r) {
+  case 0:
+    vg_log_info(VG_EV_REBOOT_INITIATED,
+                "reboot initiated: %s; warning %us, force %s, reason 0x%08x",
+                why, (unsigned)req.warning_s,
+                req.force_close_apps ? "yes" : "no", (unsigned)req.reason);
+    break;
+  case VG_EBUSY:
+    vg_log_info(VG_EV_REBOOT_INITIATED,
+                "reboot initiated: a shutdown is already pending (%s)", why);
+    break;
+  case VG_EAGAIN:
+    vg_log_warn(VG_EV_REBOOT_FAILED,
+                "the system cannot reboot right now (%s); retrying in %d s",
+                vg_strerror(r), RETRY_S);
+    a->retry_pending = true;
+    arm(a, now + RETRY_S, now);
+    return;
+  default:
+    vg_log_error(VG_EV_REBOOT_FAILED, "reboot failed: %s", vg_strerror(r));
+    break;
+  }
+  /* The attempt is in the history: the next decision moves on to the next
+   * slot instead of acting again in this one. */
+  a->again = true;
+}
+
+/* The timer after VG_EAGAIN: calls again if the slot still allows it. */
+static void retry_reboot(vg_agent *a) {
+  vg_wall_t now = a->ops->now(a->ops->ud);
+  const struct vg_reboot_cfg *rc = vg_policy_reboot(a->policy);
+  a->retry_pending = false;
+  if (!a->policy_trusted || vg_state_locked(a->state) ||
+      !vg_plan_reboot_allowed_at(a->policy, now) ||
+      (rc->wait_for_backup && vg_state_backup_in_progress(a->state, now)) ||
+      a->save_failed || a->cfg.dry_run || vg_policy_dry_run(a->policy)) {
+    vg_log_info(VG_EV_POSTPONED,
+                "reboot retry abandoned: the checks at the slot no longer "
+                "pass");
+    vg_agent_evaluate(a);
+    return;
+  }
+  call_reboot(a, "retry after a not-ready answer");
+  if (a->again)
+    vg_agent_evaluate(a);
+}
+
+static void do_reboot(vg_agent *a, const struct vg_decision *d, vg_wall_t now) {
+  char msg[512];
+  if (a->dirty)
+    save_state(a);
+  if (a->save_failed) {
+    snprintf(msg, sizeof(msg),
+             "reboot postponed: state not saved (%s cannot be written)",
+             a->state_path);
+    note(a, VG_LOG_WARN, VG_EV_POSTPONED, msg);
+    arm(a, now + SAVE_RETRY_S, now);
+    return;
+  }
+  clear_note(a);
+  if (a->cfg.dry_run || vg_policy_dry_run(a->policy)) {
+    vg_log_info(VG_EV_DRY_RUN, "dry run: would reboot now (%s)", d->why);
+    move_past_slot(a, d->sched.slot_end, now);
+    return;
+  }
+  int r = vg_state_record_attempt(a->state, now);
+  if (r == VG_ELOCKED) {
+    vg_log_error(VG_EV_LOCKED,
+                 "reboot not initiated: %d attempts did not lead to a boot; "
+                 "run 'vssguard reset' once the cause is fixed",
+                 vg_state_pending_attempts(a->state));
+    disarm(a);
+    return;
+  }
+  a->dirty = true;
+  /* The attempt must be on disk before the call: after a crash or a
+   * restart it still counts, and this slot is not used twice. */
+  if (save_state(a) != 0) {
+    snprintf(msg, sizeof(msg),
+             "reboot postponed: state not saved (%s cannot be written)",
+             a->state_path);
+    note(a, VG_LOG_WARN, VG_EV_POSTPONED, msg);
+    arm(a, now + SAVE_RETRY_S, now);
+    return;
+  }
+  call_reboot(a, d->why);
+}
+
+static void evaluate_once(vg_agent *a) {
+  vg_wall_t now = a->ops->now(a->ops->ud);
+  char msg[512];
+
+  if (a->dirty)
+    save_state(a);
+  if (!a->policy_trusted) {
+    disarm(a);
+    if (vg_state_count(a->state) >= vg_policy_threshold(a->policy))
+      note(a, VG_LOG_WARN, VG_EV_POLICY_INSECURE,
+           "no reboot scheduled: the policy file is not trusted");
+    return;
+  }
+
+  struct vg_decide_input in;
+  memset(&in, 0, sizeof(in));
+  in.policy = a->policy;
+  in.state = a->state;
+  in.now = now;
+  in.seed = a->seed;
+  if (a->ops->boot_time(a->ops->ud, &in.boot_time) != 0)
+    in.boot_time = vg_state_boot_time(a->state);
+
+  struct vg_decision d;
+  int rc = vg_decide(&in, &d);
+  if (d.reschedule)
+    store_sched(a, &d);
+
+  switch (d.action) {
+  case VG_ACT_IDLE:
+    disarm(a);
+    if (rc == VG_ENOSLOT)
+      note(a, VG_LOG_WARN, VG_EV_POSTPONED, d.why);
+    else
+      clear_note(a);
+    break;
+  case VG_ACT_LOCKED:
+    disarm(a);
+    note(a, VG_LOG_ERROR, VG_EV_LOCKED, d.why);
+    break;
+  case VG_ACT_WAIT:
+    if (d.postponed) {
+      snprintf(msg, sizeof(msg), "reboot postponed: %s", d.why);
+      note(a, VG_LOG_INFO, VG_EV_POSTPONED, msg);
+    } else {
+      clear_note(a);
+    }
+    arm(a, d.next, now);
+    break;
+  case VG_ACT_REBOOT: do_reboot(a, &d, now); break;
+  }
+}
+
+void vg_agent_evaluate(vg_agent *a) {
+  if (a->stopped)
+    return;
+  if (a->evaluating) {
+    a->again = true;
+    return;
+  }
+  if (a->retry_pending && uv_is_active((uv_handle_t *)&a->timer))
+    return; /* the retry timer decides */
+  a->evaluating = true;
+  /* A reboot call changes the history; look once more so the schedule
+   * moves on. Bounded: each round can only move forward. */
+  for (int round = 0; round < 4; round++) {
+    a->again = false;
+    evaluate_once(a);
+    if (!a->again || a->stopped)
+      break;
+  }
+  a->evaluating = false;
+  write_metrics(a);
+}
+
+static void timer_cb(uv_timer_t *t) {
+  vg_agent *a = t->data;
+  if (a->retry_pending)
+    retry_reboot(a);
+  else
+    vg_agent_evaluate(a);
+}
+
+/* Checks the policy file's permissions; an untrusted policy still counts. */
+static void check_trust(vg_agent *a) {
+  char why[512];
+  why[0] = '\0';
+  if (vg_plat_check_file_secure(a->policy_path, why, sizeof(why)) == 0) {
+    a->policy_trusted = true;
+    return;
+  }
+  a->policy_trusted = false;
+  vg_log_error(VG_EV_POLICY_INSECURE,
+               "%s; refusing to schedule reboots from this policy (runs are "
+               "still counted)",
+               why);
+}
+
+static void log_diags(const vg_diags *d, const char *path, int rc) {
+  char line[768];
+  for (size_t i = 0; i < d->n; i++) {
+    vg_diag_format(&d->items[i], line, sizeof(line));
+    vg_log_error(VG_EV_POLICY_INVALID, "%s", line);
+  }
+  if (d->n == 0)
+    vg_log_error(VG_EV_POLICY_INVALID, "%s: %s", path, vg_strerror(rc));
+}
+
+static void log_policy(vg_agent *a, const char *what) {
+  char sum[512];
+  vg_policy_summary(a->policy, sum, sizeof(sum));
+  vg_log_info(VG_EV_POLICY_LOADED, "policy %s %s: %s", a->policy_path, what,
+              sum);
+}
+
+/* Loads the state; a corrupt or unreadable one is set aside and rebuilt. */
+static int load_state(vg_agent *a) {
+  char err[512];
+  err[0] = '\0';
+  int rc = vg_state_load(a->state_path, &a->state, err, sizeof(err));
+  if (rc == 0)
+    return 0;
+  if (rc != VG_ENOENT) {
+    vg_log_error(VG_EV_STATE_ERROR, "state file %s unusable (%s): %s",
+                 a->state_path, vg_strerror(rc), err[0] ? err : "no detail");
+    if (vg_state_quarantine(a->state_path) == 0)
+      vg_log_error(VG_EV_STATE_ERROR,
+                   "kept the unusable state as %s.corrupt; starting from a "
+                   "fresh state",
+                   a->state_path);
+    else
+      vg_log_error(VG_EV_STATE_ERROR,
+                   "could not set %s aside; starting from a fresh state",
+                   a->state_path);
+  }
+  a->state = vg_state_new();
+  if (a->state == NULL)
+    return VG_ENOMEM;
+  a->dirty = true;
+  return 0;
+}
+
+/* Frees what the agent owns (its timer must be closed or never opened). */
+static void release(vg_agent *a) {
+  if (a->parser != NULL)
+    vg_evparser_free(a->parser);
+  if (a->state != NULL)
+    vg_state_free(a->state);
+  if (a->policy != NULL)
+    vg_policy_free(a->policy);
+  free(a->policy_path);
+  free(a->state_path);
+  free(a->events_follow);
+  free(a->reboot_command);
+  free(a);
+}
+
+int vg_agent_new(uv_loop_t *loop, const struct vg_agent_config *cfg,
+                 vg_agent **out) {
+  *out = NULL;
+  if (cfg == NULL || cfg->policy_path == NULL || cfg->state_path == NULL)
+    return VG_EINVAL;
+  vg_agent *a = calloc(1, sizeof(*a));
+  if (a == NULL)
+    return VG_ENOMEM;
+  a->loop = loop;
+  a->cfg = *cfg;
+  a->policy_path = dup_str(cfg->policy_path);
+  a->state_path = dup_str(cfg->state_path);
+  a->events_follow = dup_str(cfg->events_follow);
+  a->reboot_command = dup_str(cfg->reboot_command);
+  a->cfg.policy_path = a->policy_path;
+  a->cfg.state_path = a->state_path;
+  a->cfg.events_follow = a->events_follow;
+  a->cfg.reboot_command = a->reboot_command;
+  a->ops = cfg->ops ? cfg->ops : &vg_plat_default_ops;
+  a->cfg.ops = a->ops;
+  int rc = VG_ENOMEM;
+  if (a->policy_path == NULL || a->state_path == NULL ||
+      (cfg->events_follow && a->events_follow == NULL) ||
+      (cfg->reboot_command && a->reboot_command == NULL))
+    goto fail;
+
+  vg_diags d = {0};
+  rc = vg_policy_load_file(a->policy_path, &a->policy, &d);
+  if (rc != 0) {
+    log_diags(&d, a->policy_path, rc);
+    vg_diags_free(&d);
+    goto fail;
+  }
+  vg_diags_free(&d);
+  log_policy(a, "loaded");
+  check_trust(a);
+
+  a->seed = cfg->seed;
+  if (a->seed == 0 && vg_plat_random(&a->seed, sizeof(a->seed)) != 0)
+    a->seed = (uint64_t)a->ops->now(a->ops->ud);
+
+  rc = load_state(a);
+  if (rc != 0)
+    goto fail;
+  rc = VG_ENOMEM;
+  a->parser = vg_evparser_new(on_parsed, a);
+  if (a->parser == NULL)
+    goto fail;
+  rc = uv_timer_init(loop, &a->timer);
+  if (rc != 0) {
+    rc = VG_EIO;
+    goto fail;
+  }
+  a->timer.data = a;
+  *out = a;
+  return 0;
+
+fail:
+  release(a);
+  return rc;
+}
+
+int vg_agent_start(vg_agent *a) {
+  vg_wall_t bt;
+  if (a->ops->boot_time(a->ops->ud, &bt) == 0) {
+    struct vg_track_result r;
+    memset(&r, 0, sizeof(r));
+    vg_tracker_boot_time(a->state, bt, &r);
+    if (r.kind == VG_TRACK_BOOT) {
+      log_track(a, &r);
+      a->dirty = true;
+    }
+  } else {
+    vg_log_warn(VG_EV_GENERIC, "boot time unknown: reboots are detected "
+                               "from boot events only");
+  }
+  save_state(a);
+  int rc = vg_source_start(a, a->loop, &a->cfg, &a->source);
+  if (rc != 0) {
+    vg_log_error(VG_EV_SOURCE_ERROR, "cannot start the event source: %s",
+                 vg_strerror(rc));
+    return rc;
+  }
+  a->started = true;
+  vg_log_info(VG_EV_STARTED, "started: count %d/%d, state %s%s%s",
+              vg_state_count(a->state), vg_policy_threshold(a->policy),
+              a->state_path, a->events_follow ? ", following " : "",
+              a->events_follow ? a->events_follow : "");
+  vg_agent_evaluate(a);
+  return 0;
+}
+
+int vg_agent_feed_xml(vg_agent *a, const char *buf, size_t len) {
+  if (a->stopped)
+    return 0;
+  a->batch++;
+  int rc = vg_evparser_feed(a->parser, buf, len);
+  a->batch--;
+  end_batch(a);
+  return rc;
+}
+
+void vg_agent_end_stream(vg_agent *a) {
+  a->batch++;
+  vg_evparser_finish(a->parser);
+  a->batch--;
+  end_batch(a);
+}
+
+void vg_agent_on_event(vg_agent *a, const struct vg_event *ev) {
+  if (a->stopped)
+    return;
+  a->batch++;
+  apply_event(a, ev);
+  a->batch--;
+  end_batch(a);
+}
+
+int vg_agent_reload(vg_agent *a) {
+  vg_policy *np = NULL;
+  vg_diags d = {0};
+  int rc = vg_policy_load_file(a->policy_path, &np, &d);
+  if (rc != 0) {
+    log_diags(&d, a->policy_path, rc);
+    vg_diags_free(&d);
+    a->policy_errors++;
+    vg_log_error(VG_EV_POLICY_INVALID,
+                 "policy %s not reloaded: keeping the last good policy",
+                 a->policy_path);
+    vg_agent_evaluate(a);
+    return rc;
+  }
+  vg_diags_free(&d);
+  vg_policy_free(a->policy);
+  a->policy = np;
+  log_policy(a, "reloaded");
+  check_trust(a);
+  clear_note(a);
+  vg_agent_evaluate(a);
+  return 0;
+}
+
+void vg_agent_stop(vg_agent *a) {
+  if (a->stopped)
+    return;
+  a->stopped = true;
+  vg_source_stop(a->source);
+  a->source = NULL;
+  uv_close((uv_handle_t *)&a->timer, NULL);
+  if (save_state(a) == 0)
+    vg_log_info(VG_EV_STOPPED, "stopped: state saved to %s (count %d/%d)",
+                a->state_path, vg_state_count(a->state),
+                vg_policy_threshold(a->policy));
+  else
+    vg_log_error(VG_EV_STOPPED, "stopped: the state could not be saved");
+}
+
+void vg_agent_free(vg_agent *a) {
+  if (a != NULL)
+    release(a);
+}
