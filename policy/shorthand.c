@@ -332,6 +332,8 @@ static void token_copy(char *dst, size_t dlen, const char *tok, size_t n) {
 static int parse_window_duration(const char *tok, int64_t *out, char *err,
                                  size_t errlen) {
   int rc = vg_parse_duration(tok, out);
+  if (tok[0] == '-')
+    rc = VG_ERANGE;
   if (rc == VG_EINVAL) {
     set_err(err, errlen,
             "'%s' is not a duration (use forms like 90m, 3h, 1h30m or 2d)",

@@ -1,0 +1,1205 @@
+/*
+ * The YAML policy loader. libyaml's event parser builds a small node tree
+ * (rejecting anchors, aliases, tabs in indentation, several documents and
+ * deep nesting), then schema tables of key, node type and handler walk it
+ * in the manner of netplan's parse.c. Every problem found is reported as
+ * file:line:col (1-based) with a message and, where it helps, a hint; the
+ * loader goes on after an error so that one run shows them all.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <yaml.h>
+
+#include "policy_int.h"
+
+#define POLICY_MAX_BYTES (1024 * 1024)
+#define MAX_DEPTH 32
+#define MAX_ERRORS 50
+
+enum node_type { N_SCALAR = 1, N_SEQ = 2, N_MAP = 4, N_NULL = 8 };
+
+struct node {
+  enum node_type type;
+  int line, col;      /* 1-based */
+  char *value;        /* N_SCALAR */
+  bool plain;         /* a plain (unquoted) scalar */
+  bool bad;           /* an alias, already reported: skip silently */
+  struct node **kids; /* N_SEQ: items; N_MAP: key, value, key, value ... */
+  size_t n, cap;
+};
+
+struct ctx {
+  const char *name;
+  vg_diags *d;
+  size_t errors;
+  bool stop; /* too many errors, or out of memory */
+  bool nomem;
+  vg_policy *p;
+  yaml_parser_t parser;
+  const char *buf;
+  size_t len;
+};
+
+static void err_at(struct ctx *c, int line, int col, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* Adds one diagnostic; past MAX_ERRORS it says so once and stops. */
+static void err_at(struct ctx *c, int line, int col, const char *fmt, ...) {
+  char msg[256];
+  va_list ap;
+  if (c->stop)
+    return;
+  if (c->errors == MAX_ERRORS) {
+    vg_diags_add(c->d, c->name, line, col,
+                 "too many errors (more than %d); stopping", MAX_ERRORS);
+    c->errors++;
+    c->stop = true;
+    return;
+  }
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  if (vg_diags_add(c->d, c->name, line, col, "%s", msg) != VG_OK) {
+    c->nomem = true;
+    c->stop = true;
+  }
+  c->errors++;
+}
+
+#define ERR(c, node, ...) err_at((c), (node)->line, (node)->col, __VA_ARGS__)
+
+/* ---- Node tree ---- */
+
+static void node_free(struct node *n) {
+  if (n == NULL)
+    return;
+  for (size_t i = 0; i < n->n; i++)
+    node_free(n->kids[i]);
+  free(n->kids);
+  free(n->value);
+  free(n);
+}
+
+static struct node *node_new(enum node_type type, const yaml_mark_t *m) {
+  struct node *n = calloc(1, sizeof(*n));
+  if (n == NULL)
+    return NULL;
+  n->type = type;
+  n->line = (int)m->line + 1;
+  n->col = (int)m->column + 1;
+  return n;
+}
+
+static int node_push(struct node *parent, struct node *kid) {
+  if (parent->n == parent->cap) {
+    size_t cap = parent->cap ? parent->cap * 2 : 8;
+    struct node **k = realloc(parent->kids, cap * sizeof(*k));
+    if (k == NULL)
+      return VG_ENOMEM;
+    parent->kids = k;
+    parent->cap = cap;
+  }
+  parent->kids[parent->n++] = kid;
+  return VG_OK;
+}
+
+/* 1-based line and column of a byte offset into the buffer. */
+static void offset_to_linecol(const struct ctx *c, size_t off, int *line,
+                              int *col) {
+  int l = 1, k = 1;
+  if (off > c->len)
+    off = c->len;
+  for (size_t i = 0; i < off; i++) {
+    if (c->buf[i] == '\n') {
+      l++;
+      k = 1;
+    } else if (((unsigned char)c->buf[i] & 0xc0) != 0x80) {
+      k++;
+    }
+  }
+  *line = l;
+  *col = k;
+}
+
+/* True when 1-based line holds a tab before its first other character. */
+static bool line_has_leading_tab(const struct ctx *c, int line) {
+  int l = 1;
+  size_t i = 0;
+  while (i < c->len && l < line)
+    if (c->buf[i++] == '\n')
+      l++;
+  for (; i < c->len && (c->buf[i] == ' ' || c->buf[i] == '\t'); i++)
+    if (c->buf[i] == '\t')
+      return true;
+  return false;
+}
+
+/* Reports libyaml's error with its position and a hint. */
+static void report_parser_error(struct ctx *c) {
+  yaml_parser_t *p = &c->parser;
+  int line, col;
+  switch (p->error) {
+  case YAML_MEMORY_ERROR:
+    c->nomem = true;
+    c->stop = true;
+    return;
+  case YAML_READER_ERROR:
+    offset_to_linecol(c, p->problem_offset, &line, &col);
+    if (p->problem && strstr(p->problem, "UTF") != NULL)
+      err_at(c, line, col, "invalid UTF-8 (%s); save the policy as UTF-8 text",
+             p->problem);
+    else
+      err_at(c, line, col, "unreadable text: %s",
+             p->problem ? p->problem : "error");
+    return;
+  default: break;
+  }
+  line = (int)p->problem_mark.line + 1;
+  col = (int)p->problem_mark.column + 1;
+  const char *hint = "";
+  if (line_has_leading_tab(c, line))
+    hint = "; tabs are not allowed for indentation, use spaces";
+  else if (p->problem && strstr(p->problem, "mapping values") != NULL)
+    hint = "; check the indentation, or quote a value that contains ': '";
+  else if (p->problem && strstr(p->problem, "expected ':'") != NULL)
+    hint = "; a key needs ': ' after it";
+  if (p->context != NULL && (p->context_mark.line != p->problem_mark.line ||
+                             p->context_mark.column != p->problem_mark.column))
+    err_at(
+        c, line, col, "invalid YAML: %s %s (started at line %d, column %d)%s",
+        p->problem ? p->problem : "error", p->context,
+        (int)p->context_mark.line + 1, (int)p->context_mark.column + 1, hint);
+  else if (p->context != NULL)
+    err_at(c, line, col, "invalid YAML: %s %s%s",
+           p->problem ? p->problem : "error", p->context, hint);
+  else
+    err_at(c, line, col, "invalid YAML: %s%s",
+           p->problem ? p->problem : "error", hint);
+}
+
+/* Reports anchors, which only serve aliases. */
+static void check_anchor(struct ctx *c, const yaml_char_t *anchor,
+                         const yaml_mark_t *m) {
+  if (anchor != NULL)
+    err_at(c, (int)m->line + 1, (int)m->column + 1,
+           "anchors are not allowed ('&%s'); write each value out in full",
+           (const char *)anchor);
+}
+
+/*
+ * Reads the next node from the parser into *out. Returns 1 when the event
+ * closes the enclosing collection instead, 0 for a node, -1 on a fatal
+ * problem (reported).
+ */
+static int read_node(struct ctx *c, int depth, struct node **out) {
+  yaml_event_t ev;
+  struct node *n = NULL;
+  int rc = 0;
+  *out = NULL;
+  if (!yaml_parser_parse(&c->parser, &ev)) {
+    report_parser_error(c);
+    return -1;
+  }
+  switch (ev.type) {
+  case YAML_SEQUENCE_END_EVENT:
+  case YAML_MAPPING_END_EVENT: rc = 1; break;
+  case YAML_ALIAS_EVENT:
+    err_at(c, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
+           "aliases are not allowed ('*%s'); write each value out in full",
+           (const char *)ev.data.alias.anchor);
+    n = node_new(N_NULL, &ev.start_mark);
+    if (n == NULL)
+      rc = -1;
+    else
+      n->bad = true;
+    break;
+  case YAML_SCALAR_EVENT: {
+    check_anchor(c, ev.data.scalar.anchor, &ev.start_mark);
+    const char *v = (const char *)ev.data.scalar.value;
+    bool plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+    bool null = plain && (ev.data.scalar.length == 0 || strcmp(v, "~") == 0 ||
+                          strcmp(v, "null") == 0 || strcmp(v, "Null") == 0 ||
+                          strcmp(v, "NULL") == 0);
+    n = node_new(null ? N_NULL : N_SCALAR, &ev.start_mark);
+    if (n == NULL || (n->value = strdup(v)) == NULL) {
+      rc = -1;
+      break;
+    }
+    if (strlen(v) != ev.data.scalar.length)
+      err_at(c, n->line, n->col, "NUL characters are not allowed");
+    n->plain = plain;
+    break;
+  }
+  case YAML_SEQUENCE_START_EVENT:
+  case YAML_MAPPING_START_EVENT: {
+    bool map = ev.type == YAML_MAPPING_START_EVENT;
+    check_anchor(
+        c, map ? ev.data.mapping_start.anchor : ev.data.sequence_start.anchor,
+        &ev.start_mark);
+    n = node_new(map ? N_MAP : N_SEQ, &ev.start_mark);
+    if (n == NULL) {
+      rc = -1;
+      break;
+    }
+    if (depth >= MAX_DEPTH) {
+      err_at(c, n->line, n->col, "nesting is too deep (more than %d levels)",
+             MAX_DEPTH);
+      c->stop = true;
+      rc = -1;
+      break;
+    }
+    for (;;) {
+      struct node *kid;
+      int r = read_node(c, depth + 1, &kid);
+      if (r < 0) {
+        rc = -1;
+        break;
+      }
+      if (r == 1)
+        break;
+      if (node_push(n, kid) != VG_OK) {
+        node_free(kid);
+        rc = -1;
+        break;
+      }
+    }
+    break;
+  }
+  default:
+    err_at(c, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
+           "unexpected YAML structure");
+    rc = -1;
+    break;
+  }
+  yaml_event_delete(&ev);
+  if (rc != 0) {
+    node_free(n);
+    if (rc < 0 && n == NULL && !c->stop && c->errors == 0)
+      c->nomem = true;
+    return rc;
+  }
+  *out = n;
+  return 0;
+}
+
+/* Reports every line indented with a tab. Returns true if any. */
+static bool check_tabs(struct ctx *c) {
+  bool found = false;
+  int line = 1;
+  bool at_start = true;
+  int col = 1;
+  for (size_t i = 0; i < c->len; i++) {
+    char ch = c->buf[i];
+    if (ch == '\n') {
+      line++;
+      col = 1;
+      at_start = true;
+      continue;
+    }
+    if (at_start && ch == '\t') {
+      err_at(c, line, col, "tab character in indentation; YAML needs spaces");
+      found = true;
+      at_start = false;
+    } else if (ch != ' ') {
+      at_start = false;
+    }
+    col++;
+  }
+  return found;
+}
+
+/*
+ * Parses the buffer into one document's root node. Returns the root, or NULL
+ * with the problem reported (an empty policy included).
+ */
+static struct node *parse_tree(struct ctx *c) {
+  yaml_event_t ev;
+  struct node *root = NULL;
+  int state = 0; /* 0 before the document, 1 inside, 2 after */
+  for (;;) {
+    if (state == 1) {
+      if (read_node(c, 0, &root) != 0)
+        return NULL;
+      state = 2;
+      continue;
+    }
+    if (!yaml_parser_parse(&c->parser, &ev)) {
+      report_parser_error(c);
+      node_free(root);
+      return NULL;
+    }
+    yaml_event_type_t t = ev.type;
+    yaml_mark_t m = ev.start_mark;
+    yaml_event_delete(&ev);
+    if (t == YAML_STREAM_END_EVENT)
+      break;
+    if (t == YAML_DOCUMENT_START_EVENT) {
+      if (root != NULL || state == 2) {
+        err_at(c, (int)m.line + 1, (int)m.column + 1,
+               "only one YAML document is allowed; remove the second '---'");
+        node_free(root);
+        return NULL;
+      }
+      state = 1;
+    }
+  }
+  if (root == NULL || root->type == N_NULL) {
+    err_at(c, 0, 0, "policy is empty");
+    node_free(root);
+    return NULL;
+  }
+  return root;
+}
+
+/* ---- Schema ---- */
+
+static const char *type_name(const struct node *n) {
+  switch (n->type) {
+  case N_SCALAR: return "a string";
+  case N_SEQ: return "a list";
+  case N_MAP: return "a mapping";
+  case N_NULL: return "empty";
+  }
+  return "?";
+}
+
+typedef void (*handler_fn)(struct ctx *c, const struct node *val, void *obj);
+
+struct field {
+  const char *key;
+  unsigned types;     /* node types accepted */
+  handler_fn handler; /* NULL: the caller handles the key */
+  const char *expect; /* for type errors: "a number from 1 to 63" */
+  const char *origin; /* origin key marked FILE, or NULL */
+};
+
+/* Edit distance between two short strings, for "did you mean". */
+static size_t edit_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b), prev[40], cur[40];
+  if (la >= 39 || lb >= 39)
+    return 99;
+  for (size_t j = 0; j <= lb; j++)
+    prev[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    cur[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+      size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+      cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+    }
+    memcpy(prev, cur, (lb + 1) * sizeof(size_t));
+  }
+  return prev[lb];
+}
+
+/*
+ * Walks mapping node map with the table fields: reports non-scalar and
+ * duplicate keys, unknown keys (with a suggestion) and wrong node types,
+ * and calls each handler. seen[i] receives the value node of field i.
+ */
+static void walk_map(struct ctx *c, const struct node *map,
+                     const struct field *fields, size_t nfields,
+                     const char *where, void *obj, const struct node **seen) {
+  for (size_t i = 0; i < nfields; i++)
+    seen[i] = NULL;
+  for (size_t i = 0; i + 1 < map->n && !c->stop; i += 2) {
+    const struct node *k = map->kids[i], *v = map->kids[i + 1];
+    if (k->bad || v->bad)
+      continue;
+    if (k->type != N_SCALAR) {
+      ERR(c, k, "keys in %s must be plain words, not %s", where, type_name(k));
+      continue;
+    }
+    bool dup = false;
+    for (size_t j = 0; j < i && !dup; j += 2) {
+      const struct node *k2 = map->kids[j];
+      if (k2->type == N_SCALAR && strcmp(k2->value, k->value) == 0) {
+        ERR(c, k, "duplicate key '%s' in %s (first at line %d)", k->value,
+            where, k2->line);
+        dup = true;
+      }
+    }
+    if (dup)
+      continue;
+    size_t f;
+    for (f = 0; f < nfields; f++)
+      if (strcmp(fields[f].key, k->value) == 0)
+        break;
+    if (f == nfields) {
+      const char *best = NULL;
+      size_t bestd = 3;
+      for (size_t g = 0; g < nfields; g++) {
+        size_t dist = edit_distance(fields[g].key, k->value);
+        if (dist < bestd) {
+          bestd = dist;
+          best = fields[g].key;
+        }
+      }
+      if (best != NULL)
+        ERR(c, k, "unknown key '%.64s' in %s (did you mean '%s'?)", k->value,
+            where, best);
+      else
+        ERR(c, k, "unknown key '%.64s' in %s", k->value, where);
+      continue;
+    }
+    if ((fields[f].types & v->type) == 0) {
+      ERR(c, v, "'%s' must be %s, not %s", fields[f].key, fields[f].expect,
+          type_name(v));
+      continue;
+    }
+    seen[f] = v;
+    if (fields[f].origin != NULL)
+      vg_policy_set_origin(c->p, fields[f].origin, VG_ORIGIN_FILE);
+    if (fields[f].handler != NULL)
+      fields[f].handler(c, v, obj);
+  }
+}
+
+#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+/* Parses a scalar duration into *out within [lo, hi]; reports errors. */
+static bool get_duration(struct ctx *c, const struct node *v, const char *key,
+                         int64_t lo, int64_t hi, int64_t *out) {
+  char a[32], b[32];
+  int64_t s;
+  int rc = vg_parse_duration(v->value, &s);
+  if (v->value[0] == '-')
+    rc = VG_ERANGE;
+  vg_format_duration(lo, a, sizeof(a));
+  vg_format_duration(hi, b, sizeof(b));
+  if (rc == VG_EINVAL) {
+    ERR(c, v,
+        "%s: '%.64s' is not a duration (use forms like 90m, 3h, 1h30m, 2d "
+        "or seconds)",
+        key, v->value);
+    return false;
+  }
+  if (rc != VG_OK || s < lo || s > hi) {
+    ERR(c, v, "%s: %.64s is out of range (%s to %s)", key, v->value, a, b);
+    return false;
+  }
+  *out = s;
+  return true;
+}
+
+static bool get_bool(struct ctx *c, const struct node *v, const char *key,
+                     bool *out) {
+  if (vg_parse_bool(v->value, false, out) != VG_OK) {
+    ERR(c, v, "%s must be true or false, not '%.64s'", key, v->value);
+    return false;
+  }
+  return true;
+}
+
+static bool get_int(struct ctx *c, const struct node *v, const char *key,
+                    int64_t lo, int64_t hi, int64_t *out) {
+  int64_t x;
+  int rc = vg_parse_int(v->value, &x);
+  if (rc == VG_EINVAL) {
+    ERR(c, v, "%s must be a whole number from %lld to %lld, not '%.64s'", key,
+        (long long)lo, (long long)hi, v->value);
+    return false;
+  }
+  if (rc != VG_OK || x < lo || x > hi) {
+    ERR(c, v, "%s %.64s is out of range (%lld to %lld)", key, v->value,
+        (long long)lo, (long long)hi);
+    return false;
+  }
+  *out = x;
+  return true;
+}
+
+/* -- top-level scalars -- */
+
+static void h_threshold(struct ctx *c, const struct node *v, void *obj) {
+  int64_t x;
+  (void)obj;
+  if (get_int(c, v, "threshold", VG_THRESHOLD_MIN, VG_THRESHOLD_MAX, &x))
+    vg_policy_set_threshold(c->p, (int)x);
+}
+
+static void h_timezone(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_zone z;
+  (void)obj;
+  if (vg_zone_parse(v->value, &z) != VG_OK) {
+    if (strchr(v->value, '/') != NULL)
+      ERR(c, v,
+          "unknown timezone '%.64s': zone names are not supported; use "
+          "local (the server's zone), UTC, +HH:MM or -HH:MM",
+          v->value);
+    else
+      ERR(c, v,
+          "unknown timezone '%.64s' (use local, UTC, +HH:MM or -HH:MM, "
+          "at most 14:00)",
+          v->value);
+    return;
+  }
+  vg_policy_set_zone(c->p, &z);
+}
+
+static void h_count_failed(struct ctx *c, const struct node *v, void *obj) {
+  bool b;
+  (void)obj;
+  if (get_bool(c, v, "count_failed_backups", &b))
+    vg_policy_set_count_failed(c->p, b);
+}
+
+static void h_dry_run(struct ctx *c, const struct node *v, void *obj) {
+  bool b;
+  (void)obj;
+  if (get_bool(c, v, "dry_run", &b))
+    vg_policy_set_dry_run(c->p, b);
+}
+
+static void h_metrics_file(struct ctx *c, const struct node *v, void *obj) {
+  (void)obj;
+  if (v->type == N_NULL) {
+    vg_policy_set_metrics_file(c->p, NULL);
+    return;
+  }
+  size_t n = strlen(v->value);
+  if (n == 0) {
+    ERR(c, v,
+        "metrics_file must not be empty (leave the key out to turn "
+        "metrics off)");
+    return;
+  }
+  if (n > VG_PATH_MAX) {
+    ERR(c, v, "metrics_file is longer than %d characters", VG_PATH_MAX);
+    return;
+  }
+  for (const char *s = v->value; *s != '\0';) {
+    size_t seg = strcspn(s, "/\\");
+    if (seg == 2 && s[0] == '.' && s[1] == '.') {
+      ERR(c, v, "metrics_file must not contain '..' components");
+      return;
+    }
+    s += seg;
+    if (*s != '\0')
+      s++;
+  }
+  if (vg_policy_set_metrics_file(c->p, v->value) != VG_OK)
+    c->nomem = c->stop = true;
+}
+
+/* -- day lists and weekly rules -- */
+
+/* Parses a days node (a string or a list of strings) into a bit set. */
+static bool get_days(struct ctx *c, const struct node *v, const char *where,
+                     uint8_t *out) {
+  char err[200];
+  uint8_t days = 0, one;
+  if (v->type == N_SCALAR) {
+    if (vg_parse_days(v->value, &days, err, sizeof(err)) != VG_OK) {
+      ERR(c, v, "%s: %s", where, err);
+      return false;
+    }
+    *out = days;
+    return true;
+  }
+  if (v->n == 0) {
+    ERR(c, v,
+        "%s: the day list is empty; name at least one day (like "
+        "[sun] or daily)",
+        where);
+    return false;
+  }
+  bool ok = true;
+  for (size_t i = 0; i < v->n; i++) {
+    const struct node *it = v->kids[i];
+    if (it->bad) {
+      ok = false;
+    } else if (it->type != N_SCALAR) {
+      ERR(c, it, "%s: a day must be a word like sun, not %s", where,
+          type_name(it));
+      ok = false;
+    } else if (vg_parse_days(it->value, &one, err, sizeof(err)) != VG_OK) {
+      ERR(c, it, "%s: %s", where, err);
+      ok = false;
+    } else {
+      days |= one;
+    }
+  }
+  if (ok)
+    *out = days;
+  return ok;
+}
+
+static bool get_time_of_day(struct ctx *c, const struct node *v,
+                            const char *where, int32_t *out) {
+  int rc = vg_parse_time_of_day(v->value, out);
+  if (rc == VG_ERANGE) {
+    ERR(c, v, "%s: start time '%.32s' is out of range (00:00 to 23:59:59)",
+        where, v->value);
+    return false;
+  }
+  if (rc != VG_OK) {
+    ERR(c, v, "%s: '%.32s' is not a time of day (use HH:MM, like \"02:00\")",
+        where, v->value);
+    return false;
+  }
+  return true;
+}
+
+/* A weekly rule given as a mapping of days, start and duration. */
+static const struct field weekly_fields[] = {
+    {"days", N_SCALAR | N_SEQ, NULL, "a day list like [sun] or mon-fri", NULL},
+    {"start", N_SCALAR, NULL, "a time of day like \"02:00\"", NULL},
+    {"duration", N_SCALAR, NULL, "a duration like 3h", NULL},
+};
+
+/* Fills w from the days/start/duration nodes; reports missing ones. */
+static bool weekly_from_nodes(struct ctx *c, const struct node *map,
+                              const char *where, const struct node *days,
+                              const struct node *start, const struct node *dur,
+                              struct vg_weekly *w) {
+  bool ok = true;
+  if (days == NULL || start == NULL || dur == NULL) {
+    ERR(c, map, "%s is missing '%s' (it needs days, start and duration)", where,
+        days == NULL    ? "days"
+        : start == NULL ? "start"
+                        : "duration");
+    ok = false;
+  }
+  if (days != NULL && !get_days(c, days, where, &w->days))
+    ok = false;
+  if (start != NULL && !get_time_of_day(c, start, where, &w->start_s))
+    ok = false;
+  if (dur != NULL) {
+    int64_t s;
+    int rc = vg_parse_duration(dur->value, &s);
+    if (dur->value[0] == '-')
+      rc = VG_ERANGE;
+    if (rc == VG_EINVAL) {
+      ERR(c, dur,
+          "%s: '%.32s' is not a duration (use forms like 90m, 3h, 1h30m or "
+          "2d)",
+          where, dur->value);
+      ok = false;
+    } else if (rc != VG_OK || s <= 0 || s > VG_WINDOW_MAX_S) {
+      ERR(c, dur, "%s: duration '%.32s' must be more than 0 and at most 7d",
+          where, dur->value);
+      ok = false;
+    } else {
+      w->duration_s = s;
+    }
+  }
+  return ok;
+}
+
+/* -- maintenance windows -- */
+
+static void h_windows(struct ctx *c, const struct node *v, void *obj) {
+  (void)obj;
+  vg_policy_clear_windows(c->p);
+  if (v->n == 0) {
+    ERR(c, v,
+        "maintenance_windows is empty; add at least one window (like "
+        "\"sun 02:00 3h\")");
+    return;
+  }
+  if (v->n > VG_MAX_WINDOWS) {
+    ERR(c, v, "too many maintenance windows (%zu; at most %d)", v->n,
+        VG_MAX_WINDOWS);
+    return;
+  }
+  for (size_t i = 0; i < v->n && !c->stop; i++) {
+    const struct node *it = v->kids[i];
+    struct vg_window w;
+    if (it->bad)
+      continue;
+    char err[200];
+    memset(&w, 0, sizeof(w));
+    if (it->type == N_SCALAR) {
+      if (vg_parse_weekly(it->value, &w.w, err, sizeof(err)) != VG_OK) {
+        ERR(c, it, "maintenance window \"%.64s\": %s", it->value, err);
+        continue;
+      }
+    } else if (it->type == N_MAP) {
+      const struct node *seen[NFIELDS(weekly_fields)];
+      size_t before = c->errors;
+      walk_map(c, it, weekly_fields, NFIELDS(weekly_fields),
+               "a maintenance window", NULL, seen);
+      if (c->errors != before)
+        continue;
+      if (!weekly_from_nodes(c, it, "maintenance window", seen[0], seen[1],
+                             seen[2], &w.w))
+        continue;
+    } else {
+      ERR(c, it,
+          "a maintenance window must be a string like \"sun 02:00 3h\" or a "
+          "mapping with days, start and duration, not %s",
+          type_name(it));
+      continue;
+    }
+    if (vg_policy_add_window(c->p, &w) != VG_OK)
+      ERR(c, it, "maintenance window could not be added");
+  }
+}
+
+/* -- blackouts -- */
+
+struct monthly_obj {
+  int from, to;
+  bool from_ok, to_ok;
+};
+
+static const struct field monthly_fields[] = {
+    {"from_day", N_SCALAR, NULL, "a day of the month (1..31 or -31..-1)", NULL},
+    {"to_day", N_SCALAR, NULL, "a day of the month (1..31 or -31..-1)", NULL},
+};
+
+static bool get_month_day(struct ctx *c, const struct node *v, const char *key,
+                          int *out) {
+  int64_t x;
+  if (vg_parse_int(v->value, &x) != VG_OK || x == 0 || x < -31 || x > 31) {
+    ERR(c, v,
+        "monthly.%s must be 1..31, or -31..-1 counting from the end of the "
+        "month (-1 = last day), not '%.32s'",
+        key, v->value);
+    return false;
+  }
+  *out = (int)x;
+  return true;
+}
+
+static const struct field blackout_fields[] = {
+    {"name", N_SCALAR, NULL, "a short name", NULL},
+    {"start", N_SCALAR, NULL, "a date and time or a time of day", NULL},
+    {"end", N_SCALAR, NULL, "a date and time like 2027-01-04T00:00", NULL},
+    {"monthly", N_MAP, NULL, "a mapping with from_day and to_day", NULL},
+    {"days", N_SCALAR | N_SEQ, NULL, "a day list like [fri]", NULL},
+    {"duration", N_SCALAR, NULL, "a duration like 6h", NULL},
+};
+enum { BF_NAME, BF_START, BF_END, BF_MONTHLY, BF_DAYS, BF_DURATION };
+
+/* Parses an absolute start or end; a date alone means its midnight. */
+static bool get_instant(struct ctx *c, const struct node *v, const char *key,
+                        vg_wall_t *t) {
+  char buf[40];
+  const struct vg_zone *z = vg_policy_zone(c->p);
+  int rc;
+  if (strlen(v->value) == 10) {
+    snprintf(buf, sizeof(buf), "%sT00:00", v->value);
+    rc = vg_time_parse(buf, z, t);
+  } else {
+    rc = vg_time_parse(v->value, z, t);
+  }
+  if (rc != VG_OK) {
+    ERR(c, v,
+        "blackout %s '%.40s' is not a date and time (use "
+        "2026-12-20T00:00, optionally with Z or +HH:MM)",
+        key, v->value);
+    return false;
+  }
+  return true;
+}
+
+/* A blackout mapping: absolute, monthly or weekly by the keys present. */
+static bool blackout_from_map(struct ctx *c, const struct node *it,
+                              size_t index, struct vg_blackout *b) {
+  const struct node *s[NFIELDS(blackout_fields)];
+  size_t before = c->errors;
+  walk_map(c, it, blackout_fields, NFIELDS(blackout_fields), "a blackout", NULL,
+           s);
+  if (c->errors != before)
+    return false;
+  if (s[BF_NAME] != NULL) {
+    if (strlen(s[BF_NAME]->value) > VG_NAME_MAX) {
+      ERR(c, s[BF_NAME], "blackout name is longer than %d characters",
+          VG_NAME_MAX);
+      return false;
+    }
+    snprintf(b->name, sizeof(b->name), "%s", s[BF_NAME]->value);
+  } else {
+    snprintf(b->name, sizeof(b->name), "blackout %zu", index + 1);
+  }
+
+  if (s[BF_MONTHLY] != NULL) {
+    const struct node *other = s[BF_START]  ? s[BF_START]
+                               : s[BF_END]  ? s[BF_END]
+                               : s[BF_DAYS] ? s[BF_DAYS]
+                                            : s[BF_DURATION];
+    if (other != NULL) {
+      ERR(c, other,
+          "blackout '%s': 'monthly' cannot be combined with start, end, days "
+          "or duration",
+          b->name);
+      return false;
+    }
+    const struct node *m[NFIELDS(monthly_fields)];
+    walk_map(c, s[BF_MONTHLY], monthly_fields, NFIELDS(monthly_fields),
+             "monthly", NULL, m);
+    if (c->errors != before)
+      return false;
+    if (m[0] == NULL) {
+      ERR(c, s[BF_MONTHLY], "blackout '%s': monthly is missing 'from_day'",
+          b->name);
+      return false;
+    }
+    b->kind = VG_BLACKOUT_MONTHLY;
+    if (!get_month_day(c, m[0], "from_day", &b->from_day))
+      return false;
+    if (m[1] == NULL)
+      b->to_day = b->from_day;
+    else if (!get_month_day(c, m[1], "to_day", &b->to_day))
+      return false;
+    if ((b->from_day > 0) == (b->to_day > 0) && b->from_day > b->to_day) {
+      ERR(c, m[1] ? m[1] : m[0],
+          "blackout '%s': from_day %d is after to_day %d", b->name, b->from_day,
+          b->to_day);
+      return false;
+    }
+    if (b->from_day < 0 && b->to_day > 0) {
+      ERR(c, m[1],
+          "blackout '%s': from_day %d counts from the end of the month but "
+          "to_day %d does not; use a negative to_day",
+          b->name, b->from_day, b->to_day);
+      return false;
+    }
+    return true;
+  }
+
+  if (s[BF_DAYS] != NULL || s[BF_DURATION] != NULL) {
+    if (s[BF_END] != NULL) {
+      ERR(c, s[BF_END],
+          "blackout '%s': 'end' belongs to a blackout with absolute start "
+          "and end, not to one with days and duration",
+          b->name);
+      return false;
+    }
+    char where[96];
+    snprintf(where, sizeof(where), "blackout '%s'", b->name);
+    b->kind = VG_BLACKOUT_WEEKLY;
+    return weekly_from_nodes(c, it, where, s[BF_DAYS], s[BF_START],
+                             s[BF_DURATION], &b->w);
+  }
+
+  if (s[BF_START] == NULL || s[BF_END] == NULL) {
+    ERR(c, it,
+        "blackout '%s' needs start and end (dates), or monthly, or days "
+        "with start and duration",
+        b->name);
+    return false;
+  }
+  b->kind = VG_BLACKOUT_ABSOLUTE;
+  bool ok = get_instant(c, s[BF_START], "start", &b->start);
+  ok = get_instant(c, s[BF_END], "end", &b->end) && ok;
+  if (ok && b->end <= b->start) {
+    ERR(c, s[BF_END],
+        "blackout '%s' ends before it starts (end %.40s is not after start "
+        "%.40s)",
+        b->name, s[BF_END]->value, s[BF_START]->value);
+    return false;
+  }
+  return ok;
+}
+
+static void h_blackouts(struct ctx *c, const struct node *v, void *obj) {
+  (void)obj;
+  vg_policy_clear_blackouts(c->p);
+  if (v->type == N_NULL)
+    return;
+  if (v->n > VG_MAX_BLACKOUTS) {
+    ERR(c, v, "too many blackouts (%zu; at most %d)", v->n, VG_MAX_BLACKOUTS);
+    return;
+  }
+  for (size_t i = 0; i < v->n && !c->stop; i++) {
+    const struct node *it = v->kids[i];
+    struct vg_blackout b;
+    if (it->bad)
+      continue;
+    char err[200];
+    memset(&b, 0, sizeof(b));
+    if (it->type == N_SCALAR) {
+      if (vg_parse_blackout(it->value, vg_policy_zone(c->p), &b, err,
+                            sizeof(err)) != VG_OK) {
+        ERR(c, it, "blackout \"%.64s\": %s", it->value, err);
+        continue;
+      }
+    } else if (it->type == N_MAP) {
+      if (!blackout_from_map(c, it, i, &b))
+        continue;
+    } else {
+      ERR(c, it,
+          "a blackout must be a string like \"2026-12-20T00:00/"
+          "2027-01-04T00:00 freeze\" or a mapping, not %s",
+          type_name(it));
+      continue;
+    }
+    if (vg_policy_add_blackout(c->p, &b) != VG_OK)
+      ERR(c, it, "blackout could not be added");
+  }
+}
+
+/* -- reboot -- */
+
+static void h_warning(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_reboot_cfg *r = obj;
+  get_duration(c, v, "reboot.warning", 0, VG_WARNING_MAX_S, &r->warning_s);
+}
+
+static void h_message(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_reboot_cfg *r = obj;
+  size_t n = strlen(v->value);
+  if (n == 0) {
+    ERR(c, v, "reboot.message must not be empty");
+    return;
+  }
+  if (n > VG_MESSAGE_MAX) {
+    ERR(c, v, "reboot.message is longer than %d bytes (%zu)", VG_MESSAGE_MAX,
+        n);
+    return;
+  }
+  snprintf(r->message, sizeof(r->message), "%s", v->value);
+}
+
+static void h_force(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_reboot_cfg *r = obj;
+  get_bool(c, v, "reboot.force_close_apps", &r->force_close_apps);
+}
+
+static void h_reason(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_reboot_cfg *r = obj;
+  int rc = vg_parse_reason(v->value, &r->reason);
+  if (rc == VG_ERANGE)
+    ERR(c, v,
+        "reboot.reason %.32s is out of range (a nonzero 32-bit number; 0 "
+        "is logged by Windows as an unplanned shutdown)",
+        v->value);
+  else if (rc != VG_OK)
+    ERR(c, v,
+        "reboot.reason must be planned-maintenance, planned-other or a "
+        "number like 0x80040001, not '%.32s'",
+        v->value);
+}
+
+static void h_splay(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_reboot_cfg *r = obj;
+  get_duration(c, v, "reboot.splay", 0, VG_SPLAY_MAX_S, &r->splay_s);
+}
+
+static void h_min_time_left(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_reboot_cfg *r = obj;
+  get_duration(c, v, "reboot.min_time_left", 0, VG_MIN_TIME_LEFT_MAX_S,
+               &r->min_time_left_s);
+}
+
+static void h_min_uptime(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_reboot_cfg *r = obj;
+  get_duration(c, v, "reboot.min_uptime", 0, VG_MIN_UPTIME_MAX_S,
+               &r->min_uptime_s);
+}
+
+static void h_max_per_week(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_reboot_cfg *r = obj;
+  int64_t x;
+  if (get_int(c, v, "reboot.max_per_week", VG_MAX_PER_WEEK_MIN,
+              VG_MAX_PER_WEEK_MAX, &x))
+    r->max_per_week = (int)x;
+}
+
+static void h_wait(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_reboot_cfg *r = obj;
+  get_bool(c, v, "reboot.wait_for_backup", &r->wait_for_backup);
+}
+
+static const struct field reboot_fields[] = {
+    {"warning", N_SCALAR, h_warning, "a duration like 10m", "reboot.warning"},
+    {"message", N_SCALAR, h_message, "a string", "reboot.message"},
+    {"force_close_apps", N_SCALAR, h_force, "true or false",
+     "reboot.force_close_apps"},
+    {"reason", N_SCALAR, h_reason, "planned-maintenance or a number",
+     "reboot.reason"},
+    {"splay", N_SCALAR, h_splay, "a duration like 30m", "reboot.splay"},
+    {"min_time_left", N_SCALAR, h_min_time_left, "a duration like 15m",
+     "reboot.min_time_left"},
+    {"min_uptime", N_SCALAR, h_min_uptime, "a duration like 1h",
+     "reboot.min_uptime"},
+    {"max_per_week", N_SCALAR, h_max_per_week, "a number from 1 to 50",
+     "reboot.max_per_week"},
+    {"wait_for_backup", N_SCALAR, h_wait, "true or false",
+     "reboot.wait_for_backup"},
+};
+
+static void h_reboot(struct ctx *c, const struct node *v, void *obj) {
+  const struct node *seen[NFIELDS(reboot_fields)];
+  (void)obj;
+  if (v->type == N_NULL)
+    return;
+  walk_map(c, v, reboot_fields, NFIELDS(reboot_fields), "reboot",
+           vg_policy_reboot_mut(c->p), seen);
+}
+
+/* The top level. timezone is handled first: blackouts depend on it. */
+static const struct field top_fields[] = {
+    {"threshold", N_SCALAR, h_threshold, "a number from 1 to 63", "threshold"},
+    {"timezone", N_SCALAR, NULL, "local, UTC, +HH:MM or -HH:MM", "timezone"},
+    {"count_failed_backups", N_SCALAR, h_count_failed, "true or false",
+     "count_failed_backups"},
+    {"maintenance_windows", N_SEQ, h_windows, "a list of windows",
+     "maintenance_windows"},
+    {"blackouts", N_SEQ | N_NULL, h_blackouts, "a list of blackouts",
+     "blackouts"},
+    {"reboot", N_MAP | N_NULL, h_reboot, "a mapping of reboot settings", NULL},
+    {"dry_run", N_SCALAR, h_dry_run, "true or false", "dry_run"},
+    {"metrics_file", N_SCALAR | N_NULL, h_metrics_file, "a file path",
+     "metrics_file"},
+};
+
+/* Applies the timezone key, if present and well-formed, before the rest. */
+static void pre_timezone(struct ctx *c, const struct node *root) {
+  for (size_t i = 0; i + 1 < root->n; i += 2) {
+    const struct node *k = root->kids[i], *v = root->kids[i + 1];
+    if (k->type == N_SCALAR && strcmp(k->value, "timezone") == 0 &&
+        v->type == N_SCALAR) {
+      h_timezone(c, v, NULL);
+      return;
+    }
+  }
+}
+
+static void load_root(struct ctx *c, const struct node *root) {
+  const struct node *seen[NFIELDS(top_fields)];
+  if (root->type != N_MAP) {
+    ERR(c, root,
+        "the policy must be a mapping of keys (like 'threshold: 56'), not %s",
+        type_name(root));
+    return;
+  }
+  pre_timezone(c, root);
+  walk_map(c, root, top_fields, NFIELDS(top_fields), "the policy", NULL, seen);
+  if (seen[3] == NULL && !c->stop)
+    ERR(c, root,
+        "missing required key 'maintenance_windows' (for example: "
+        "maintenance_windows: [\"sun 02:00 3h\"])");
+}
+
+/* ---- Entry points ---- */
+
+/*
+ * Orders the diagnostics from index first on by position (stable), so that
+ * problems found while building the tree (aliases) and while walking the
+ * schema read top to bottom.
+ */
+static void sort_diags(vg_diags *d, size_t first) {
+  for (size_t i = first + 1; i < d->n; i++) {
+    struct vg_diag tmp = d->items[i];
+    size_t j = i;
+    while (j > first && (d->items[j - 1].line > tmp.line ||
+                         (d->items[j - 1].line == tmp.line &&
+                          d->items[j - 1].col > tmp.col))) {
+      d->items[j] = d->items[j - 1];
+      j--;
+    }
+    d->items[j] = tmp;
+  }
+}
+
+int vg_policy_load_string(const char *name, const char *buf, size_t len,
+                          vg_policy **out, vg_diags *d) {
+  struct ctx c;
+  memset(&c, 0, sizeof(c));
+  c.name = name ? name : "policy";
+  c.d = d;
+  c.buf = buf;
+  c.len = len;
+  *out = NULL;
+  size_t first = d->n;
+  if (len > POLICY_MAX_BYTES) {
+    vg_diags_add(d, c.name, 0, 0,
+                 "policy is larger than 1 MiB (%zu bytes); is this the "
+                 "right file?",
+                 len);
+    return VG_EINVAL;
+  }
+  if (buf == NULL && len > 0)
+    return VG_EINVAL;
+  c.p = vg_policy_new();
+  if (c.p == NULL)
+    return VG_ENOMEM;
+  if (check_tabs(&c)) {
+    vg_policy_free(c.p);
+    return c.nomem ? VG_ENOMEM : VG_EINVAL;
+  }
+  if (!yaml_parser_initialize(&c.parser)) {
+    vg_policy_free(c.p);
+    return VG_ENOMEM;
+  }
+  yaml_parser_set_input_string(&c.parser,
+                               (const unsigned char *)(buf ? buf : ""), len);
+  struct node *root = parse_tree(&c);
+  yaml_parser_delete(&c.parser);
+  if (root != NULL) {
+    load_root(&c, root);
+    node_free(root);
+  }
+  if (c.errors == 0 && !c.nomem && vg_policy_validate(c.p, c.name, d) != VG_OK)
+    c.errors++;
+  if (!c.stop)
+    sort_diags(d, first);
+  if (c.nomem || c.errors > 0) {
+    vg_policy_free(c.p);
+    if (c.nomem)
+      return VG_ENOMEM;
+    return VG_EINVAL;
+  }
+  *out = c.p;
+  return VG_OK;
+}
+
+int vg_policy_load_file(const char *path, vg_policy **out, vg_diags *d) {
+  struct stat st;
+  FILE *f;
+  char *buf;
+  size_t len = 0;
+  *out = NULL;
+  if (stat(path, &st) != 0) {
+    int e = errno;
+    vg_diags_add(d, path, 0, 0, "cannot read the policy: %s", strerror(e));
+    return e == ENOENT || e == ENOTDIR ? VG_ENOENT : VG_EIO;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    vg_diags_add(d, path, 0, 0, "is a directory, not a policy file");
+    return VG_EIO;
+  }
+  if (st.st_size > POLICY_MAX_BYTES) {
+    vg_diags_add(d, path, 0, 0,
+                 "policy is larger than 1 MiB (%lld bytes); is this the "
+                 "right file?",
+                 (long long)st.st_size);
+    return VG_EINVAL;
+  }
+  f = fopen(path, "rb");
+  if (f == NULL) {
+    int e = errno;
+    vg_diags_add(d, path, 0, 0, "cannot read the policy: %s", strerror(e));
+    return e == ENOENT ? VG_ENOENT : VG_EIO;
+  }
+  /* Read at most one byte past the limit: the file may have grown. */
+  buf = malloc(POLICY_MAX_BYTES + 1);
+  if (buf == NULL) {
+    fclose(f);
+    return VG_ENOMEM;
+  }
+  len = fread(buf, 1, POLICY_MAX_BYTES + 1, f);
+  if (ferror(f)) {
+    int e = errno;
+    vg_diags_add(d, path, 0, 0, "cannot read the policy: %s", strerror(e));
+    free(buf);
+    fclose(f);
+    return VG_EIO;
+  }
+  fclose(f);
+  int rc = vg_policy_load_string(path, buf, len, out, d);
+  free(buf);
+  return rc;
+}
