@@ -5,7 +5,8 @@
  * REG_EXPAND_SZ); lists (MaintenanceWindows, Blackouts) are subkeys of the
  * same name with one REG_SZ value per item, named "1", "2", ... in order.
  * Every value goes through vg_policy_override, the same grammar as the YAML
- * file. A watcher thread waits on RegNotifyChangeKeyValue and wakes the loop.
+ * file. A watcher thread waits on RegNotifyChangeKeyValue and reports each
+ * change.
  */
 #include <windows.h>
 
@@ -262,7 +263,6 @@ const char *vg_plat_policy_file(void) {
 /* ---- change notification ---- */
 
 struct vg_win_gpo_watch {
-  uv_async_t async;
   HANDLE thread;
   HANDLE stop;    /* manual-reset event: the thread ends */
   HANDLE changed; /* auto-reset event signalled by the registry */
@@ -272,7 +272,8 @@ struct vg_win_gpo_watch {
 
 /*
  * Waits for changes of the policy key (or of HKLM\SOFTWARE\Policies while
- * the key does not exist yet) and wakes the loop. Runs on its own thread.
+ * the key does not exist yet) and calls the callback. Runs on its own
+ * thread.
  */
 static DWORD WINAPI watch_thread(void *arg) {
   vg_win_gpo_watch *w = arg;
@@ -307,12 +308,12 @@ static DWORD WINAPI watch_thread(void *arg) {
     if (r != WAIT_OBJECT_0 + 1)
       return 0;
     if (!whole)
-      uv_async_send(&w->async);
+      w->cb(w->ud);
     else if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, VG_WIN_GPO_KEY, 0, KEY_NOTIFY,
                            &key) == ERROR_SUCCESS) {
       /* The key was created. */
       RegCloseKey(key);
-      uv_async_send(&w->async);
+      w->cb(w->ud);
     }
     /* Group Policy writes several values in a row: let them settle. */
     if (WaitForSingleObject(w->stop, 500) == WAIT_OBJECT_0)
@@ -320,12 +321,7 @@ static DWORD WINAPI watch_thread(void *arg) {
   }
 }
 
-static void on_async(uv_async_t *a) {
-  vg_win_gpo_watch *w = a->data;
-  w->cb(w->ud);
-}
-
-int vg_win_gpo_watch_start(uv_loop_t *loop, void (*cb)(void *ud), void *ud,
+int vg_win_gpo_watch_start(void (*cb)(void *ud), void *ud,
                            vg_win_gpo_watch **out) {
   vg_win_gpo_watch *w = calloc(1, sizeof(*w));
   *out = NULL;
@@ -335,8 +331,9 @@ int vg_win_gpo_watch_start(uv_loop_t *loop, void (*cb)(void *ud), void *ud,
   w->ud = ud;
   w->stop = CreateEventW(NULL, TRUE, FALSE, NULL);
   w->changed = CreateEventW(NULL, FALSE, FALSE, NULL);
-  if (w->stop == NULL || w->changed == NULL ||
-      uv_async_init(loop, &w->async, on_async) != 0) {
+  if (w->stop != NULL && w->changed != NULL)
+    w->thread = CreateThread(NULL, 0, watch_thread, w, 0, NULL);
+  if (w->thread == NULL) {
     if (w->stop)
       CloseHandle(w->stop);
     if (w->changed)
@@ -344,31 +341,17 @@ int vg_win_gpo_watch_start(uv_loop_t *loop, void (*cb)(void *ud), void *ud,
     free(w);
     return VG_EIO;
   }
-  w->async.data = w;
-  w->thread = CreateThread(NULL, 0, watch_thread, w, 0, NULL);
-  if (w->thread == NULL) {
-    vg_log_warn(VG_EV_GENERIC, "cannot watch the Group Policy key: error %lu",
-                (unsigned long)GetLastError());
-  }
   *out = w;
   return VG_OK;
-}
-
-static void on_watch_closed(uv_handle_t *h) {
-  vg_win_gpo_watch *w = h->data;
-  CloseHandle(w->stop);
-  CloseHandle(w->changed);
-  free(w);
 }
 
 void vg_win_gpo_watch_stop(vg_win_gpo_watch *w) {
   if (w == NULL)
     return;
   SetEvent(w->stop);
-  if (w->thread != NULL) {
-    WaitForSingleObject(w->thread, INFINITE);
-    CloseHandle(w->thread);
-    w->thread = NULL;
-  }
-  uv_close((uv_handle_t *)&w->async, on_watch_closed);
+  WaitForSingleObject(w->thread, INFINITE);
+  CloseHandle(w->thread);
+  CloseHandle(w->stop);
+  CloseHandle(w->changed);
+  free(w);
 }

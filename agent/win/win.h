@@ -9,8 +9,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <uv.h>
-
 #include "vssguard/common.h"
 #include "vssguard/policy.h"
 
@@ -64,9 +62,14 @@ int vg_win_gpo_read(struct vg_win_gpo *out);
  */
 int vg_win_gpo_apply(vg_policy *p, vg_diags *d);
 
-/* Watches the key for changes: cb runs on the loop thread after each. */
+/*
+ * Watches the key for changes on a thread of its own: cb runs on that
+ * thread after each change (Group Policy writes come in bursts; they are
+ * coalesced for half a second), so it must be thread-safe, like
+ * vg_run_request_reload.
+ */
 typedef struct vg_win_gpo_watch vg_win_gpo_watch;
-int vg_win_gpo_watch_start(uv_loop_t *loop, void (*cb)(void *ud), void *ud,
+int vg_win_gpo_watch_start(void (*cb)(void *ud), void *ud,
                            vg_win_gpo_watch **out);
 void vg_win_gpo_watch_stop(vg_win_gpo_watch *w);
 
@@ -81,9 +84,12 @@ int vg_win_secure_dir(const char *dir);
  * VG_EIO. */
 int vg_win_secure_file(const char *path);
 
-/* The service entry: runs the dispatcher for `vssguard service run`. */
+/*
+ * `vssguard service run|install|uninstall|start|stop`; argv[2] is the verb
+ * and options follow. Each returns the process exit code.
+ */
 int vg_win_service_run(int argc, char **argv);
-int vg_win_service_install(const char *policy_path);
+int vg_win_service_install_args(int argc, char **argv);
 int vg_win_service_uninstall(void);
 int vg_win_service_start(void);
 int vg_win_service_stop(void);
