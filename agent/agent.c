@@ -9,7 +9,6 @@
  * While it waits below the threshold it has no timer at all: an idle agent
  * does not wake up.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +61,7 @@ struct vg_agent {
   bool retry_pending; /* the timer retries the reboot call */
   bool started;
   bool stopped;
+  vg_wall_t dry_until; /* a dry run was logged for the slot ending here */
   uint64_t policy_errors;
   bool metrics_written;
   struct vg_metrics metrics;
@@ -100,16 +100,14 @@ static void clear_note(vg_agent *a) {
 
 /* Saves the state. Returns 0 or the error, which is logged each time. */
 static int save_state(vg_agent *a) {
-  errno = 0;
   int rc = vg_state_save(a->state, a->state_path);
-  int os_err = errno;
   if (rc != 0) {
     a->save_failed = true;
     vg_log_error(VG_EV_STATE_ERROR,
-                 "cannot write the state file %s: %s%s%s; reboots are held "
-                 "until it can be saved",
-                 a->state_path, vg_strerror(rc), os_err ? ": " : "",
-                 os_err ? strerror(os_err) : "");
+                 "cannot write the state file %s (%s: is its directory "
+                 "writable and the disk not full?); reboots are held until it "
+                 "can be saved",
+                 a->state_path, vg_strerror(rc));
     return rc;
   }
   if (a->save_failed)
@@ -283,26 +281,6 @@ static void store_sched(vg_agent *a, const struct vg_decision *d) {
   save_state(a);
 }
 
-/*
- * After a dry run, or when the reboot call cannot be made in this slot:
- * schedules the first reboot moment after the slot, so that the agent does
- * not act twice in one slot.
- */
-static void move_past_slot(vg_agent *a, vg_wall_t slot_end, vg_wall_t now) {
-  struct vg_decision d;
-  memset(&d, 0, sizeof(d));
-  if (vg_plan_next_reboot(a->policy, slot_end, a->seed, &d.plan) != 0) {
-    disarm(a);
-    return;
-  }
-  d.sched.set = true;
-  d.sched.at = d.plan.at;
-  d.sched.slot_start = d.plan.slot.start;
-  d.sched.slot_end = d.plan.slot.end;
-  store_sched(a, &d);
-  arm(a, d.sched.at, now);
-}
-
 /* Calls the platform's reboot and reacts to its answer. */
 static void call_reboot(vg_agent *a, const char *why) {
   const struct vg_reboot_cfg *rc = vg_policy_reboot(a->policy);
@@ -378,8 +356,12 @@ static void do_reboot(vg_agent *a, const struct vg_decision *d, vg_wall_t now) {
   }
   clear_note(a);
   if (a->cfg.dry_run || vg_policy_dry_run(a->policy)) {
-    vg_log_info(VG_EV_DRY_RUN, "dry run: would reboot now (%s)", d->why);
-    move_past_slot(a, d->sched.slot_end, now);
+    /* Once per slot: then wait for its end, where the next slot is
+     * planned. */
+    if (now >= a->dry_until || d->sched.slot_end > a->dry_until)
+      vg_log_info(VG_EV_DRY_RUN, "dry run: would reboot now (%s)", d->why);
+    a->dry_until = d->sched.slot_end;
+    arm(a, a->dry_until, now);
     return;
   }
   int r = vg_state_record_attempt(a->state, now);

@@ -67,8 +67,14 @@ static bool sched_valid(const struct vg_decide_input *in,
                         const struct vg_sched *s) {
   if (!s->set)
     return false;
-  if (in->now < s->at)
-    return vg_plan_reboot_allowed_at(in->policy, s->at);
+  if (in->now < s->at) {
+    if (!vg_plan_reboot_allowed_at(in->policy, s->at))
+      return false;
+    /* An earlier slot is open now (the clock moved back, or a reload added
+     * a window): the schedule is no longer the earliest moment. */
+    return !(in->now < s->slot_start &&
+             vg_plan_reboot_allowed_at(in->policy, in->now));
+  }
   /* Due: it stands while its slot has not ended; the checks at the slot
    * then decide with the current policy. */
   return in->now < s->slot_end;
