@@ -1,0 +1,119 @@
+/*
+ * Replay: the agent's decisions over a recorded event history, in simulated
+ * time. Events are applied in order through the session tracker on a fresh
+ * state; before each one the same decision as the live agent (vg_decide)
+ * runs at the simulated instant, waits are advanced through, and a REBOOT
+ * is recorded and followed by a simulated boot two minutes later, so the
+ * count resets as it would on the server.
+ *
+ * The timeline is streamed through a callback rather than kept, so a
+ * replay of millions of events runs in constant memory.
+ */
+#ifndef VSSGUARD_REPLAY_H
+#define VSSGUARD_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vssguard/common.h"
+#include "vssguard/event.h"
+#include "vssguard/planner.h"
+#include "vssguard/policy.h"
+#include "vssguard/state.h"
+
+/* Seconds between a simulated reboot and the simulated boot that follows. */
+#define VG_REPLAY_BOOT_DELAY_S 120
+
+enum vg_replay_kind {
+  VG_REPLAY_RUN_COUNTED = 0, /* a backup run ended and was counted */
+  VG_REPLAY_RUN_FAILED,      /* a failed run, not counted by the policy */
+  VG_REPLAY_CALIBRATED,      /* VSS 12289 set the count */
+  VG_REPLAY_BOOT,            /* a recorded boot reset the count */
+  VG_REPLAY_SCHEDULED,       /* a reboot was scheduled (slot, skips) */
+  VG_REPLAY_POSTPONED,       /* a check at the slot failed; wait */
+  VG_REPLAY_REBOOT,          /* the agent would reboot now */
+  VG_REPLAY_REBOOT_BOOT,     /* the simulated boot after that reboot */
+  VG_REPLAY_LOCKED,          /* the reboot-loop guard holds */
+  VG_REPLAY_NO_SLOT          /* at the threshold but no slot in the horizon */
+};
+
+/* One timeline entry; valid only during the callback. */
+struct vg_replay_entry {
+  enum vg_replay_kind kind;
+  vg_wall_t at; /* simulated instant */
+  int count_before;
+  int count_after;
+  int threshold;
+  vg_wall_t run_start;        /* RUN_*: the run's start */
+  struct vg_sched sched;      /* SCHEDULED, REBOOT: the schedule */
+  const struct vg_plan *plan; /* SCHEDULED: the plan (skips), or NULL */
+  const char *why;            /* POSTPONED, REBOOT, LOCKED, NO_SLOT: reason */
+};
+
+typedef void (*vg_replay_cb)(const struct vg_replay_entry *e, void *ud);
+
+/* One reboot the agent would have initiated. */
+struct vg_replay_reboot {
+  vg_wall_t at;
+  int count;
+};
+
+struct vg_replay_stats {
+  uint64_t events;              /* events given to the tracker */
+  uint64_t runs_counted;        /* runs counted (RUN_COUNTED) */
+  uint64_t runs_failed_ignored; /* failed runs the policy does not count */
+  uint64_t calibrations;
+  uint64_t boots; /* recorded boots (not the simulated ones) */
+  uint64_t duplicates;
+  uint64_t stale;
+  uint64_t ignored;
+  uint64_t out_of_order; /* events older than the simulated clock */
+  uint64_t malformed;    /* events the parser skipped */
+  uint64_t postponements;
+  uint64_t schedules;
+  int max_count; /* highest count reached */
+  int final_count;
+  vg_wall_t first_event, last_event; /* 0 when no event */
+  vg_wall_t now;                     /* the simulated clock at the end */
+  struct vg_replay_reboot *reboots;  /* reboots initiated, in order */
+  size_t nreboots;
+  bool locked; /* the guard held at some point */
+};
+
+typedef struct vg_replay vg_replay;
+
+/*
+ * Creates a replay of policy (borrowed; must outlive the replay) with splay
+ * seed seed. cb (may be NULL) receives each timeline entry.
+ */
+int vg_replay_new(const vg_policy *policy, uint64_t seed, vg_replay_cb cb,
+                  void *ud, vg_replay **out);
+void vg_replay_free(vg_replay *r);
+
+/* Advances simulated time to ev->time, then applies ev. */
+int vg_replay_event(vg_replay *r, const struct vg_event *ev);
+
+/*
+ * Parses the event file at path and replays every event. Returns 0,
+ * VG_ENOENT or VG_EIO (from the parser), or VG_ENOMEM.
+ */
+int vg_replay_file(vg_replay *r, const char *path);
+
+/*
+ * Advances simulated time to until (no event), running the decisions on the
+ * way: a reboot scheduled near the end of the history still happens. An
+ * until earlier than the simulated clock does nothing.
+ */
+int vg_replay_advance(vg_replay *r, vg_wall_t until);
+
+/* Statistics so far; valid until the next call on r. */
+const struct vg_replay_stats *vg_replay_stats(const vg_replay *r);
+
+/* The simulated state (count, schedule, history) so far. */
+const vg_state *vg_replay_state(const vg_replay *r);
+
+/* A short name for an entry kind: "run counted", "would reboot", ... */
+const char *vg_replay_kind_name(enum vg_replay_kind k);
+
+#endif
