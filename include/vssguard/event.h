@@ -59,7 +59,24 @@ int vg_evparser_parse_one(vg_evparser *p, const char *xml, size_t len);
 /* Events skipped as malformed so far. */
 uint64_t vg_evparser_skipped(const vg_evparser *p);
 
-/* Parses a whole file through the callback. Returns 0, VG_ENOENT or VG_EIO. */
+/*
+ * Ends the stream fed so far: a partial event left over is skipped as
+ * truncated (logged and counted), and the next feed starts a new stream at
+ * byte 1. Returns 0.
+ */
+int vg_evparser_finish(vg_evparser *p);
+
+/*
+ * Parses a whole file through the callback, as a new stream (ends with
+ * vg_evparser_finish). Returns 0, VG_ENOENT, VG_EIO or VG_ENOMEM.
+ */
 int vg_evparser_parse_file(vg_evparser *p, const char *path);
+
+/*
+ * Parses an RFC 3339 time ("2026-06-01T21:48:11.5625Z", an offset instead
+ * of Z allowed) to whole seconds UTC, dropping the fraction. Returns 0 or
+ * VG_EINVAL.
+ */
+int vg_event_parse_time(const char *s, vg_wall_t *out);
 
 #endif

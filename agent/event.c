@@ -1,0 +1,698 @@
+/*
+ * The event parser: turns wevtutil "qe /f:xml" output, a growing file of it,
+ * or one event rendered by EvtRender into normalized event records.
+ *
+ * Two layers. The framing layer scans the byte stream for "<Event" followed
+ * by whitespace or ">" and the next "</Event>" (events do not nest and
+ * wevtutil writes no CDATA), skipping whatever lies between events: an XML
+ * declaration, an <Events> root, comments, garbage. Each framed event is then
+ * parsed by one reused expat parser. A frame that grows past
+ * VG_EVENT_MAX_BYTES, one cut short by the start of the next event, and one
+ * that expat rejects are skipped with a log line and counted; the framing
+ * then resynchronizes on the next event.
+ *
+ * A DOCTYPE or entity declaration stops the parse (the event is malformed);
+ * expat's protection against entity expansion stays on.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <expat.h>
+
+#include "vssguard/event.h"
+#include "vssguard/log.h"
+
+/* Longest named Data value, and longest joined unnamed Data text. */
+#define VALUE_MAX (64 * 1024)
+/* Input is framed in pieces of this size, which bounds the buffer. */
+#define FEED_PIECE (64 * 1024)
+/* Deepest element nesting followed inside an event. */
+#define DEPTH_MAX 64
+
+/* Growable byte buffer with a hard limit. */
+struct gbuf {
+  char *p;
+  size_t len, cap;
+};
+
+static int gbuf_add(struct gbuf *b, const char *s, size_t n) {
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 1024;
+    while (b->len + n + 1 > cap)
+      cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (p == NULL)
+      return VG_ENOMEM;
+    b->p = p;
+    b->cap = cap;
+  }
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+  return VG_OK;
+}
+
+/* What the character data of the current element is collected for. */
+enum collect {
+  C_NONE = 0,
+  C_EVENTID,
+  C_LEVEL,
+  C_RECORD,
+  C_CHANNEL,
+  C_NAMED, /* <Data Name='...'> */
+  C_TEXT   /* unnamed <Data> */
+};
+
+enum mode { M_SEEK, M_COMMENT, M_FRAME, M_DISCARD };
+
+struct vg_evparser {
+  vg_event_cb cb;
+  void *ud;
+  XML_Parser xp;
+  const char *name; /* file name for messages, or NULL */
+
+  /* Framing. */
+  struct gbuf in; /* bytes not yet consumed */
+  uint64_t base;  /* stream offset of in.p[0] */
+  enum mode mode;
+  size_t pos;   /* M_SEEK/M_COMMENT/M_DISCARD: scan position */
+  size_t frame; /* M_FRAME: start of the frame */
+  size_t scan;  /* M_FRAME: where the search for its end goes on */
+  uint64_t skipped;
+
+  /* The event being parsed. */
+  struct vg_event ev;
+  int depth;
+  int section;       /* 1 = System, 2 = EventData, 3 = other */
+  enum collect coll; /* at depth coll_depth */
+  int coll_depth;
+  unsigned seen; /* bit per System item seen */
+  size_t field_off[VG_EVENT_MAX_FIELDS];
+  bool field_skip;    /* the current named Data is not kept */
+  size_t value_start; /* offset in vals of the value being collected */
+  struct gbuf vals;   /* named values and System scalars */
+  struct gbuf text;   /* unnamed Data joined by '\n' */
+  int ntext;          /* unnamed Data items so far */
+  char error[200];    /* why the event is malformed */
+};
+
+enum {
+  SEEN_PROVIDER = 1,
+  SEEN_EVENTID = 2,
+  SEEN_LEVEL = 4,
+  SEEN_RECORD = 8,
+  SEEN_CHANNEL = 16,
+  SEEN_TIME = 32
+};
+
+const char *vg_event_field(const struct vg_event *ev, const char *name) {
+  for (size_t i = 0; i < ev->nfields; i++)
+    if (strcmp(ev->fields[i].name, name) == 0)
+      return ev->fields[i].value;
+  return NULL;
+}
+
+/* Time. */
+
+static int64_t days_from_civil(int64_t y, int m, int d) {
+  y -= m <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  int64_t yoe = y - era * 400;
+  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+static bool is_leap(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Reads exactly n digits. */
+static bool digits(const char **s, int n, int *out) {
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    char c = (*s)[i];
+    if (c < '0' || c > '9')
+      return false;
+    v = v * 10 + (c - '0');
+  }
+  *s += n;
+  *out = v;
+  return true;
+}
+
+int vg_event_parse_time(const char *s, vg_wall_t *out) {
+  static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+  if (s == NULL || !digits(&s, 4, &y) || *s++ != '-' || !digits(&s, 2, &mo) ||
+      *s++ != '-' || !digits(&s, 2, &d))
+    return VG_EINVAL;
+  if (*s != 'T' && *s != 't' && *s != ' ')
+    return VG_EINVAL;
+  s++;
+  if (!digits(&s, 2, &h) || *s++ != ':' || !digits(&s, 2, &mi) || *s++ != ':' ||
+      !digits(&s, 2, &sec))
+    return VG_EINVAL;
+  if (*s == '.') {
+    s++;
+    if (*s < '0' || *s > '9')
+      return VG_EINVAL;
+    while (*s >= '0' && *s <= '9')
+      s++;
+  }
+  if (*s == 'Z' || *s == 'z') {
+    s++;
+  } else if (*s == '+' || *s == '-') {
+    sign = *s++ == '+' ? 1 : -1;
+    if (!digits(&s, 2, &oh) || *s++ != ':' || !digits(&s, 2, &om) || oh > 23 ||
+        om > 59)
+      return VG_EINVAL;
+  } else {
+    return VG_EINVAL;
+  }
+  if (*s != '\0')
+    return VG_EINVAL;
+  if (y < 1601 || mo < 1 || mo > 12 || d < 1 ||
+      d > mdays[mo - 1] + (mo == 2 && is_leap(y)) || h > 23 || mi > 59 ||
+      sec > 60)
+    return VG_EINVAL;
+  if (sec == 60) /* a leap second counts as the last second of the minute */
+    sec = 59;
+  int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+  t -= sign * (oh * 3600 + om * 60);
+  *out = (vg_wall_t)t;
+  return VG_OK;
+}
+
+/* expat handlers. */
+
+/* Records why the event is malformed (the first reason wins) and stops. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void
+fail(vg_evparser *p, const char *fmt, ...) {
+  if (p->error[0] == '\0') {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->error, sizeof(p->error), fmt, ap);
+    va_end(ap);
+  }
+  XML_StopParser(p->xp, XML_FALSE);
+}
+
+static const char *attr(const XML_Char **atts, const char *name) {
+  for (size_t i = 0; atts[i] != NULL; i += 2)
+    if (strcmp(atts[i], name) == 0)
+      return atts[i + 1];
+  return NULL;
+}
+
+static bool once(vg_evparser *p, unsigned bit, const char *what) {
+  if (p->seen & bit) {
+    fail(p, "%s given twice", what);
+    return false;
+  }
+  p->seen |= bit;
+  return true;
+}
+
+static void begin_collect(vg_evparser *p, enum collect c) {
+  p->coll = c;
+  p->coll_depth = p->depth;
+  p->value_start = p->vals.len;
+}
+
+static void on_start(void *ud, const XML_Char *name, const XML_Char **atts) {
+  vg_evparser *p = ud;
+  p->depth++;
+  if (p->depth > DEPTH_MAX) {
+    fail(p, "elements nested too deeply");
+    return;
+  }
+  if (p->depth == 1) {
+    if (strcmp(name, "Event") != 0)
+      fail(p, "root element is <%.60s>, not <Event>", name);
+    return;
+  }
+  if (p->depth == 2) {
+    p->section = strcmp(name, "System") == 0      ? 1
+                 : strcmp(name, "EventData") == 0 ? 2
+                                                  : 3;
+    return;
+  }
+  if (p->depth != 3 || p->coll != C_NONE)
+    return;
+  if (p->section == 1) {
+    if (strcmp(name, "Provider") == 0) {
+      const char *v = attr(atts, "Name");
+      if (!once(p, SEEN_PROVIDER, "Provider"))
+        return;
+      if (v != NULL && strlen(v) >= sizeof(p->ev.provider))
+        fail(p, "Provider Name longer than 127 bytes");
+      else if (v != NULL)
+        memcpy(p->ev.provider, v, strlen(v) + 1);
+    } else if (strcmp(name, "TimeCreated") == 0) {
+      const char *v = attr(atts, "SystemTime");
+      if (!once(p, SEEN_TIME, "TimeCreated"))
+        return;
+      if (v == NULL || vg_event_parse_time(v, &p->ev.time) != VG_OK)
+        fail(p, "bad TimeCreated SystemTime \"%.40s\"", v ? v : "(none)");
+    } else if (strcmp(name, "EventID") == 0) {
+      if (once(p, SEEN_EVENTID, "EventID"))
+        begin_collect(p, C_EVENTID);
+    } else if (strcmp(name, "Level") == 0) {
+      if (once(p, SEEN_LEVEL, "Level"))
+        begin_collect(p, C_LEVEL);
+    } else if (strcmp(name, "EventRecordID") == 0) {
+      if (once(p, SEEN_RECORD, "EventRecordID"))
+        begin_collect(p, C_RECORD);
+    } else if (strcmp(name, "Channel") == 0) {
+      if (once(p, SEEN_CHANNEL, "Channel"))
+        begin_collect(p, C_CHANNEL);
+    }
+  } else if (p->section == 2 && strcmp(name, "Data") == 0) {
+    const char *n = attr(atts, "Name");
+    if (n == NULL) {
+      if (p->ntext++ > 0 && gbuf_add(&p->text, "\n", 1) != VG_OK) {
+        fail(p, "out of memory");
+        return;
+      }
+      begin_collect(p, C_TEXT);
+    } else {
+      /* Fields beyond the limit or with overlong names are not kept. */
+      p->field_skip = p->ev.nfields == VG_EVENT_MAX_FIELDS ||
+                      strlen(n) >= sizeof(p->ev.fields[0].name);
+      if (!p->field_skip)
+        memcpy(p->ev.fields[p->ev.nfields].name, n, strlen(n) + 1);
+      begin_collect(p, C_NAMED);
+    }
+  }
+}
+
+/* Parses a decimal number with optional surrounding whitespace. */
+static bool parse_uint(const char *s, uint64_t max, uint64_t *out) {
+  uint64_t v = 0;
+  while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+    s++;
+  if (*s < '0' || *s > '9')
+    return false;
+  for (; *s >= '0' && *s <= '9'; s++) {
+    unsigned d = (unsigned)(*s - '0');
+    if (v > (max - d) / 10)
+      return false;
+    v = v * 10 + d;
+  }
+  while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+    s++;
+  if (*s != '\0')
+    return false;
+  *out = v;
+  return true;
+}
+
+static void on_end(void *ud, const XML_Char *name) {
+  vg_evparser *p = ud;
+  (void)name;
+  if (p->coll != C_NONE && p->depth == p->coll_depth) {
+    const char *v = p->vals.p ? p->vals.p + p->value_start : "";
+    uint64_t n;
+    switch (p->coll) {
+    case C_EVENTID:
+      if (!parse_uint(v, UINT32_MAX, &n))
+        fail(p, "EventID \"%.40s\" is not a number", v);
+      p->ev.event_id = (uint32_t)n;
+      break;
+    case C_LEVEL:
+      if (!parse_uint(v, 255, &n))
+        fail(p, "Level \"%.40s\" is not a number from 0 to 255", v);
+      p->ev.level = (int)n;
+      break;
+    case C_RECORD:
+      if (!parse_uint(v, UINT64_MAX, &n))
+        fail(p, "EventRecordID \"%.40s\" is not a number", v);
+      p->ev.record_id = n;
+      break;
+    case C_CHANNEL:
+      if (strlen(v) >= sizeof(p->ev.channel))
+        fail(p, "Channel longer than 127 bytes");
+      else
+        memcpy(p->ev.channel, v, strlen(v) + 1);
+      break;
+    case C_NAMED:
+      if (!p->field_skip) {
+        p->field_off[p->ev.nfields++] = p->value_start;
+        /* Keep the value: a NUL after it, collected by the character
+         * handler's gbuf_add. */
+        if (gbuf_add(&p->vals, "", 1) != VG_OK)
+          fail(p, "out of memory");
+      }
+      break;
+    default: break;
+    }
+    if (p->coll != C_NAMED || p->field_skip) {
+      p->vals.len = p->value_start;
+      p->vals.p[p->vals.len] = '\0';
+    }
+    p->coll = C_NONE;
+  }
+  p->depth--;
+}
+
+static void on_chars(void *ud, const XML_Char *s, int len) {
+  vg_evparser *p = ud;
+  if (p->coll == C_NONE || p->depth != p->coll_depth)
+    return;
+  if (p->coll == C_NAMED && p->field_skip)
+    return;
+  struct gbuf *b = p->coll == C_TEXT ? &p->text : &p->vals;
+  size_t have = p->coll == C_TEXT ? b->len : b->len - p->value_start;
+  if (have + (size_t)len > VALUE_MAX) {
+    fail(p, "Data longer than %d bytes", VALUE_MAX);
+    return;
+  }
+  if (gbuf_add(b, s, (size_t)len) != VG_OK)
+    fail(p, "out of memory");
+}
+
+static void on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
+                       const XML_Char *pubid, int has_internal_subset) {
+  vg_evparser *p = ud;
+  (void)name;
+  (void)sysid;
+  (void)pubid;
+  (void)has_internal_subset;
+  fail(p, "DOCTYPE not allowed");
+}
+
+static void on_entity_decl(void *ud, const XML_Char *name, int is_param,
+                           const XML_Char *value, int value_len,
+                           const XML_Char *base, const XML_Char *sysid,
+                           const XML_Char *pubid, const XML_Char *notation) {
+  vg_evparser *p = ud;
+  (void)name;
+  (void)is_param;
+  (void)value;
+  (void)value_len;
+  (void)base;
+  (void)sysid;
+  (void)pubid;
+  (void)notation;
+  fail(p, "entity declarations not allowed");
+}
+
+/* Parses one framed event and calls the callback. Returns 0 or VG_EINVAL
+ * (p->error says why). */
+static int parse_event(vg_evparser *p, const char *xml, size_t len) {
+  p->error[0] = '\0';
+  if (len > VG_EVENT_MAX_BYTES) {
+    snprintf(p->error, sizeof(p->error), "event larger than %d bytes",
+             VG_EVENT_MAX_BYTES);
+    return VG_EINVAL;
+  }
+  if (XML_ParserReset(p->xp, "UTF-8") != XML_TRUE) {
+    snprintf(p->error, sizeof(p->error), "XML parser reset failed");
+    return VG_EINVAL;
+  }
+  XML_SetUserData(p->xp, p);
+  XML_SetElementHandler(p->xp, on_start, on_end);
+  XML_SetCharacterDataHandler(p->xp, on_chars);
+  XML_SetStartDoctypeDeclHandler(p->xp, on_doctype);
+  XML_SetEntityDeclHandler(p->xp, on_entity_decl);
+
+  memset(&p->ev, 0, sizeof(p->ev));
+  p->depth = 0;
+  p->section = 0;
+  p->coll = C_NONE;
+  p->seen = 0;
+  p->field_skip = false;
+  p->vals.len = 0;
+  p->text.len = 0;
+  p->ntext = 0;
+  if (gbuf_add(&p->vals, "", 0) != VG_OK || gbuf_add(&p->text, "", 0) != 0) {
+    snprintf(p->error, sizeof(p->error), "out of memory");
+    return VG_EINVAL;
+  }
+
+  if (XML_Parse(p->xp, xml, (int)len, XML_TRUE) != XML_STATUS_OK) {
+    if (p->error[0] == '\0')
+      snprintf(p->error, sizeof(p->error), "%s (line %lu, column %lu)",
+               XML_ErrorString(XML_GetErrorCode(p->xp)),
+               (unsigned long)XML_GetCurrentLineNumber(p->xp),
+               (unsigned long)XML_GetCurrentColumnNumber(p->xp) + 1);
+    return VG_EINVAL;
+  }
+  if (p->error[0] != '\0')
+    return VG_EINVAL;
+  if (!(p->seen & SEEN_EVENTID))
+    snprintf(p->error, sizeof(p->error), "no EventID");
+  else if (!(p->seen & SEEN_TIME))
+    snprintf(p->error, sizeof(p->error), "no TimeCreated");
+  else if (p->ev.channel[0] == '\0')
+    snprintf(p->error, sizeof(p->error), "no Channel");
+  if (p->error[0] != '\0')
+    return VG_EINVAL;
+
+  for (size_t i = 0; i < p->ev.nfields; i++)
+    p->ev.fields[i].value = p->vals.p + p->field_off[i];
+  p->ev.text = p->text.p;
+  p->cb(&p->ev, p->ud);
+  return VG_OK;
+}
+
+/* Logs and counts a skipped event that started at buffer offset at. */
+static void skip(vg_evparser *p, size_t at, const char *why) {
+  p->skipped++;
+  unsigned long long byte = (unsigned long long)(p->base + at + 1);
+  if (p->name != NULL)
+    vg_log_warn(VG_EV_GENERIC, "%s: skipping malformed event at byte %llu: %s",
+                p->name, byte, why);
+  else
+    vg_log_warn(VG_EV_GENERIC, "skipping malformed event at byte %llu: %s",
+                byte, why);
+}
+
+vg_evparser *vg_evparser_new(vg_event_cb cb, void *ud) {
+  vg_evparser *p = calloc(1, sizeof(*p));
+  if (p == NULL)
+    return NULL;
+  p->cb = cb;
+  p->ud = ud;
+  p->xp = XML_ParserCreate("UTF-8");
+  if (p->xp == NULL) {
+    free(p);
+    return NULL;
+  }
+  return p;
+}
+
+void vg_evparser_free(vg_evparser *p) {
+  if (p == NULL)
+    return;
+  XML_ParserFree(p->xp);
+  free(p->in.p);
+  free(p->vals.p);
+  free(p->text.p);
+  free(p);
+}
+
+uint64_t vg_evparser_skipped(const vg_evparser *p) {
+  return p->skipped;
+}
+
+int vg_evparser_parse_one(vg_evparser *p, const char *xml, size_t len) {
+  if (parse_event(p, xml, len) != VG_OK) {
+    p->skipped++;
+    vg_log_warn(VG_EV_GENERIC, "skipping malformed event: %s", p->error);
+    return VG_EINVAL;
+  }
+  return VG_OK;
+}
+
+/* Framing. */
+
+static bool is_start_end(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '>';
+}
+
+/*
+ * Classifies the '<' at in.p[i]: 1 = "<Event" start of an event, 2 =
+ * "</Event>", 3 = "<!--", 0 = something else, -1 = too few bytes to tell.
+ */
+static int classify(const vg_evparser *p, size_t i) {
+  static const char start[] = "<Event", end[] = "</Event>", com[] = "<!--";
+  const char *s = p->in.p + i;
+  size_t avail = p->in.len - i;
+  size_t n;
+  n = avail < 7 ? avail : 7;
+  if (memcmp(s, start, n < 6 ? n : 6) == 0) {
+    if (avail < 7)
+      return -1;
+    if (is_start_end(s[6]))
+      return 1;
+  }
+  n = avail < 8 ? avail : 8;
+  if (memcmp(s, end, n) == 0)
+    return avail < 8 ? -1 : 2;
+  n = avail < 4 ? avail : 4;
+  if (memcmp(s, com, n) == 0)
+    return avail < 4 ? -1 : 3;
+  return 0;
+}
+
+/* The index of the next '<' at or after i, or in.len. */
+static size_t next_lt(const vg_evparser *p, size_t i) {
+  const char *q =
+      i < p->in.len ? memchr(p->in.p + i, '<', p->in.len - i) : NULL;
+  return q ? (size_t)(q - p->in.p) : p->in.len;
+}
+
+/* Runs the framing over the buffered bytes as far as they go. */
+static void frame_events(vg_evparser *p) {
+  for (;;) {
+    if (p->mode == M_COMMENT) {
+      size_t i = p->pos;
+      while (i + 3 <= p->in.len && memcmp(p->in.p + i, "-->", 3) != 0)
+        i++;
+      if (i + 3 > p->in.len) {
+        p->pos = i;
+        return;
+      }
+      p->pos = i + 3;
+      p->mode = M_SEEK;
+    } else if (p->mode == M_SEEK || p->mode == M_DISCARD) {
+      size_t i = next_lt(p, p->pos);
+      if (i == p->in.len) {
+        p->pos = i;
+        return;
+      }
+      int k = classify(p, i);
+      if (k < 0) {
+        p->pos = i;
+        return;
+      }
+      if (k == 1) {
+        p->mode = M_FRAME;
+        p->frame = i;
+        p->scan = i + 7;
+      } else if (k == 3 && p->mode == M_SEEK) {
+        p->mode = M_COMMENT;
+        p->pos = i + 4;
+      } else if (k == 2 && p->mode == M_DISCARD) {
+        p->mode = M_SEEK;
+        p->pos = i + 8;
+      } else {
+        p->pos = i + 1;
+      }
+    } else {
+      size_t i = next_lt(p, p->scan);
+      if (i == p->in.len) {
+        p->scan = i;
+      } else {
+        int k = classify(p, i);
+        if (k == 2) {
+          size_t end = i + 8;
+          if (parse_event(p, p->in.p + p->frame, end - p->frame) != VG_OK)
+            skip(p, p->frame, p->error);
+          p->mode = M_SEEK;
+          p->pos = end;
+          continue;
+        }
+        if (k == 1) {
+          skip(p, p->frame, "truncated: the next event starts before its end");
+          p->frame = i;
+          p->scan = i + 7;
+          continue;
+        }
+        if (k == 0 || k == 3) {
+          p->scan = i + 1;
+          if (p->scan - p->frame <= VG_EVENT_MAX_BYTES)
+            continue;
+        } else {
+          p->scan = i;
+        }
+      }
+      if (p->in.len - p->frame > VG_EVENT_MAX_BYTES) {
+        char why[80];
+        snprintf(why, sizeof(why), "event larger than %d bytes",
+                 VG_EVENT_MAX_BYTES);
+        skip(p, p->frame, why);
+        p->mode = M_DISCARD;
+        p->pos = p->scan;
+        continue;
+      }
+      return;
+    }
+  }
+}
+
+/* Drops the consumed bytes from the front of the buffer. */
+static void compact(vg_evparser *p) {
+  size_t keep = p->mode == M_FRAME ? p->frame : p->pos;
+  if (keep == 0)
+    return;
+  memmove(p->in.p, p->in.p + keep, p->in.len - keep);
+  p->in.len -= keep;
+  p->base += keep;
+  if (p->mode == M_FRAME) {
+    p->scan -= keep;
+    p->frame = 0;
+  } else {
+    p->pos = 0;
+  }
+}
+
+int vg_evparser_feed(vg_evparser *p, const char *buf, size_t len) {
+  while (len > 0) {
+    size_t n = len < FEED_PIECE ? len : FEED_PIECE;
+    if (gbuf_add(&p->in, buf, n) != VG_OK)
+      return VG_ENOMEM;
+    buf += n;
+    len -= n;
+    frame_events(p);
+    compact(p);
+  }
+  return VG_OK;
+}
+
+int vg_evparser_finish(vg_evparser *p) {
+  if (p->mode == M_FRAME)
+    skip(p, p->frame, "truncated: the stream ends inside the event");
+  p->mode = M_SEEK;
+  p->in.len = 0;
+  p->pos = p->frame = p->scan = 0;
+  p->base = 0;
+  return VG_OK;
+}
+
+int vg_evparser_parse_file(vg_evparser *p, const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL)
+    return errno == ENOENT ? VG_ENOENT : VG_EIO;
+  char *chunk = malloc(FEED_PIECE);
+  if (chunk == NULL) {
+    fclose(f);
+    return VG_ENOMEM;
+  }
+  vg_evparser_finish(p);
+  p->name = path;
+  int rc = VG_OK;
+  for (;;) {
+    size_t got = fread(chunk, 1, FEED_PIECE, f);
+    if (got > 0 && (rc = vg_evparser_feed(p, chunk, got)) != VG_OK)
+      break;
+    if (got < FEED_PIECE) {
+      if (ferror(f))
+        rc = VG_EIO;
+      break;
+    }
+  }
+  vg_evparser_finish(p);
+  p->name = NULL;
+  free(chunk);
+  fclose(f);
+  return rc;
+}

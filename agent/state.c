@@ -1,0 +1,754 @@
+/*
+ * The state store: the agent's persistent state in one small text file.
+ *
+ * Format (one item per line, fields separated by one space):
+ *
+ *   vssguard-state 1
+ *   boot_time <seconds UTC, 0 = unknown>
+ *   count <inferred active sessions>
+ *   last_event_time <seconds UTC>
+ *   attempts <reboot attempts not yet followed by a boot>
+ *   locked <0|1>
+ *   scheduled <at> <slot_start> <slot_end>        (only when one is set)
+ *   channel <name> <last EventRecordID>
+ *   bookmark <channel> <bookmark XML>
+ *   run <start> <flags>                            (flags: letters of "secoftv"
+ * or "-") reboot <at> <count at the time> <confirmed 0|1> end
+ *
+ * Channel names and bookmarks escape backslash, newline, carriage return and
+ * tab as \\ \n \r \t; a channel name also escapes a space as \s. The final
+ * "end" line tells a complete file from a truncated one. The loader is
+ * strict: an unknown key, a bad number, a wrong version or a missing end is
+ * VG_ECORRUPT with "path:line: message".
+ *
+ * Saving writes path.tmp, flushes it to disk and renames it over path, so a
+ * crash leaves either the old or the new file.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "state_internal.h"
+#include "vssguard/platform.h"
+
+#define STATE_MAGIC "vssguard-state"
+/* A state file is a few KiB; anything much larger is not ours. */
+#define STATE_FILE_MAX (1024 * 1024)
+#define STATE_COUNT_MAX 1000000
+#define WEEK_S (7 * 86400)
+
+static const char run_flag_letters[] = "secoftv";
+
+vg_state *vg_state_new(void) {
+  vg_state *s = calloc(1, sizeof(*s));
+  return s;
+}
+
+void vg_state_free(vg_state *s) {
+  if (s == NULL)
+    return;
+  for (size_t i = 0; i < s->nchans; i++)
+    free(s->chans[i].bookmark);
+  free(s);
+}
+
+struct vg_chan *vg_state__chan(vg_state *s, const char *name, bool create) {
+  for (size_t i = 0; i < s->nchans; i++)
+    if (strcmp(s->chans[i].name, name) == 0)
+      return &s->chans[i];
+  if (!create || s->nchans == VG_STATE_MAX_CHANNELS ||
+      strlen(name) >= VG_STATE_CHANNEL_MAX || name[0] == '\0')
+    return NULL;
+  struct vg_chan *c = &s->chans[s->nchans++];
+  memset(c, 0, sizeof(*c));
+  snprintf(c->name, sizeof(c->name), "%s", name);
+  return c;
+}
+
+struct vg_run *vg_state__add_run(vg_state *s, vg_wall_t start, unsigned flags) {
+  size_t i = s->nruns;
+  while (i > 0 && s->runs[i - 1].start > start)
+    i--;
+  if (s->nruns == VG_STATE_MAX_RUNS) {
+    /* Full: the oldest run goes. A new run older than all is dropped. */
+    if (i == 0)
+      return NULL;
+    memmove(&s->runs[0], &s->runs[1], (i - 1) * sizeof(s->runs[0]));
+    i--;
+  } else {
+    memmove(&s->runs[i + 1], &s->runs[i], (s->nruns - i) * sizeof(s->runs[0]));
+    s->nruns++;
+  }
+  s->runs[i].start = start;
+  s->runs[i].flags = flags;
+  return &s->runs[i];
+}
+
+/* Accessors. */
+
+int vg_state_count(const vg_state *s) {
+  return s->count;
+}
+
+vg_wall_t vg_state_boot_time(const vg_state *s) {
+  return s->boot_time;
+}
+
+vg_wall_t vg_state_last_event_time(const vg_state *s) {
+  return s->last_event_time;
+}
+
+/* Copies the start times of the most recent min(nruns, max) runs, oldest
+ * first, and returns how many it copied. */
+size_t vg_state_runs(const vg_state *s, vg_wall_t *starts, size_t max) {
+  size_t n = s->nruns < max ? s->nruns : max;
+  size_t first = s->nruns - n;
+  for (size_t i = 0; i < n; i++)
+    starts[i] = s->runs[first + i].start;
+  return n;
+}
+
+bool vg_state_backup_in_progress(const vg_state *s, vg_wall_t now) {
+  for (size_t i = 0; i < s->nruns; i++) {
+    const struct vg_run *r = &s->runs[i];
+    if ((r->flags & VG_RUN_STARTED) && !(r->flags & VG_RUN_ENDED) &&
+        r->start > now - 86400)
+      return true;
+  }
+  return false;
+}
+
+uint64_t vg_state_last_record(const vg_state *s, const char *channel) {
+  for (size_t i = 0; i < s->nchans; i++)
+    if (strcmp(s->chans[i].name, channel) == 0)
+      return s->chans[i].last_record;
+  return 0;
+}
+
+const char *vg_state_bookmark(const vg_state *s, const char *channel) {
+  for (size_t i = 0; i < s->nchans; i++)
+    if (strcmp(s->chans[i].name, channel) == 0)
+      return s->chans[i].bookmark;
+  return NULL;
+}
+
+/* Sets (or with xml NULL clears) the bookmark of channel. Returns 0,
+ * VG_ERANGE when the channel table is full or a string too long, VG_ENOMEM. */
+int vg_state_set_bookmark(vg_state *s, const char *channel, const char *xml) {
+  if (xml != NULL && strlen(xml) >= VG_STATE_BOOKMARK_MAX)
+    return VG_ERANGE;
+  struct vg_chan *c = vg_state__chan(s, channel, true);
+  if (c == NULL)
+    return VG_ERANGE;
+  char *copy = NULL;
+  if (xml != NULL) {
+    copy = malloc(strlen(xml) + 1);
+    if (copy == NULL)
+      return VG_ENOMEM;
+    memcpy(copy, xml, strlen(xml) + 1);
+  }
+  free(c->bookmark);
+  c->bookmark = copy;
+  return VG_OK;
+}
+
+void vg_state_scheduled(const vg_state *s, struct vg_sched *out) {
+  *out = s->sched;
+}
+
+void vg_state_set_scheduled(vg_state *s, const struct vg_sched *in) {
+  if (in == NULL || !in->set)
+    memset(&s->sched, 0, sizeof(s->sched));
+  else
+    s->sched = *in;
+}
+
+size_t vg_state_history(const vg_state *s, struct vg_reboot_rec *out,
+                        size_t max) {
+  size_t n = s->nhist < max ? s->nhist : max;
+  size_t first = s->nhist - n;
+  for (size_t i = 0; i < n; i++)
+    out[i] = s->hist[first + i];
+  return n;
+}
+
+int vg_state_record_attempt(vg_state *s, vg_wall_t at) {
+  if (s->locked || s->attempts >= VG_STATE_MAX_ATTEMPTS) {
+    s->locked = true;
+    return VG_ELOCKED;
+  }
+  if (s->nhist == VG_STATE_MAX_HISTORY) {
+    memmove(&s->hist[0], &s->hist[1], (s->nhist - 1) * sizeof(s->hist[0]));
+    s->nhist--;
+  }
+  struct vg_reboot_rec *h = &s->hist[s->nhist++];
+  h->at = at;
+  h->count = s->count;
+  h->confirmed = false;
+  s->attempts++;
+  return VG_OK;
+}
+
+int vg_state_reboots_in_week(const vg_state *s, vg_wall_t now) {
+  int n = 0;
+  for (size_t i = 0; i < s->nhist; i++)
+    if (s->hist[i].at > now - WEEK_S && s->hist[i].at <= now)
+      n++;
+  return n;
+}
+
+int vg_state_pending_attempts(const vg_state *s) {
+  return s->attempts;
+}
+
+bool vg_state_locked(const vg_state *s) {
+  return s->locked;
+}
+
+void vg_state_reset_guard(vg_state *s) {
+  s->attempts = 0;
+  s->locked = false;
+}
+
+/* Serialization. */
+
+struct sbuf {
+  char *p;
+  size_t len, cap;
+  bool oom;
+};
+
+static void sb_putn(struct sbuf *b, const char *s, size_t n) {
+  if (b->oom)
+    return;
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 1024;
+    while (b->len + n + 1 > cap)
+      cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (p == NULL) {
+      b->oom = true;
+      return;
+    }
+    b->p = p;
+    b->cap = cap;
+  }
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void
+sb_printf(struct sbuf *b, const char *fmt, ...) {
+  char tmp[256];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+  va_end(ap);
+  if (n < 0 || (size_t)n >= sizeof(tmp)) {
+    b->oom = true;
+    return;
+  }
+  sb_putn(b, tmp, (size_t)n);
+}
+
+/* Appends s escaped; a space is escaped too when in_token. */
+static void sb_escaped(struct sbuf *b, const char *s, bool in_token) {
+  for (; *s; s++) {
+    switch (*s) {
+    case '\\': sb_putn(b, "\\\\", 2); break;
+    case '\n': sb_putn(b, "\\n", 2); break;
+    case '\r': sb_putn(b, "\\r", 2); break;
+    case '\t': sb_putn(b, "\\t", 2); break;
+    case ' ':
+      if (in_token)
+        sb_putn(b, "\\s", 2);
+      else
+        sb_putn(b, " ", 1);
+      break;
+    default: sb_putn(b, s, 1);
+    }
+  }
+}
+
+static void run_flags_text(unsigned flags, char *out) {
+  size_t n = 0;
+  for (size_t i = 0; run_flag_letters[i]; i++)
+    if (flags & (1u << i))
+      out[n++] = run_flag_letters[i];
+  if (n == 0)
+    out[n++] = '-';
+  out[n] = '\0';
+}
+
+char *vg_state_serialize(const vg_state *s) {
+  struct sbuf b = {0};
+  sb_printf(&b, "%s %d\n", STATE_MAGIC, VG_STATE_VERSION);
+  sb_printf(&b, "boot_time %lld\n", (long long)s->boot_time);
+  sb_printf(&b, "count %d\n", s->count);
+  sb_printf(&b, "last_event_time %lld\n", (long long)s->last_event_time);
+  sb_printf(&b, "attempts %d\n", s->attempts);
+  sb_printf(&b, "locked %d\n", s->locked ? 1 : 0);
+  if (s->sched.set)
+    sb_printf(&b, "scheduled %lld %lld %lld\n", (long long)s->sched.at,
+              (long long)s->sched.slot_start, (long long)s->sched.slot_end);
+  for (size_t i = 0; i < s->nchans; i++) {
+    const struct vg_chan *c = &s->chans[i];
+    sb_putn(&b, "channel ", 8);
+    sb_escaped(&b, c->name, true);
+    sb_printf(&b, " %llu\n", (unsigned long long)c->last_record);
+  }
+  for (size_t i = 0; i < s->nchans; i++) {
+    const struct vg_chan *c = &s->chans[i];
+    if (c->bookmark == NULL)
+      continue;
+    sb_putn(&b, "bookmark ", 9);
+    sb_escaped(&b, c->name, true);
+    sb_putn(&b, " ", 1);
+    sb_escaped(&b, c->bookmark, false);
+    sb_putn(&b, "\n", 1);
+  }
+  for (size_t i = 0; i < s->nruns; i++) {
+    char flags[16];
+    run_flags_text(s->runs[i].flags, flags);
+    sb_printf(&b, "run %lld %s\n", (long long)s->runs[i].start, flags);
+  }
+  for (size_t i = 0; i < s->nhist; i++)
+    sb_printf(&b, "reboot %lld %d %d\n", (long long)s->hist[i].at,
+              s->hist[i].count, s->hist[i].confirmed ? 1 : 0);
+  sb_putn(&b, "end\n", 4);
+  if (b.oom) {
+    free(b.p);
+    return NULL;
+  }
+  return b.p;
+}
+
+/* Loading. */
+
+struct loader {
+  const char *name;
+  int line;
+  char *err;
+  size_t errlen;
+};
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static int
+corrupt(struct loader *ld, const char *fmt, ...) {
+  char msg[200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  if (ld->err != NULL && ld->errlen > 0)
+    snprintf(ld->err, ld->errlen, "%s:%d: %s", ld->name, ld->line, msg);
+  return VG_ECORRUPT;
+}
+
+/* Splits the next space-separated token off *p (NUL-terminating it). */
+static char *next_token(char **p) {
+  char *s = *p;
+  if (s == NULL || *s == '\0')
+    return NULL;
+  char *sp = strchr(s, ' ');
+  if (sp != NULL) {
+    *sp = '\0';
+    *p = sp + 1;
+  } else {
+    *p = s + strlen(s);
+  }
+  return s;
+}
+
+/* Strict unsigned decimal: digits only, no sign, no overflow. */
+static bool parse_u64(const char *s, uint64_t *out) {
+  uint64_t v = 0;
+  if (s == NULL || *s == '\0')
+    return false;
+  for (; *s; s++) {
+    if (*s < '0' || *s > '9')
+      return false;
+    unsigned d = (unsigned)(*s - '0');
+    if (v > (UINT64_MAX - d) / 10)
+      return false;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return true;
+}
+
+/* A wall-clock time: non-negative and below year 10000. */
+static bool parse_time(const char *s, vg_wall_t *out) {
+  uint64_t v;
+  if (!parse_u64(s, &v) || v > 253402300799ull)
+    return false;
+  *out = (vg_wall_t)v;
+  return true;
+}
+
+static bool parse_int(const char *s, int min, int max, int *out) {
+  uint64_t v;
+  if (!parse_u64(s, &v) || v > (uint64_t)max || (int64_t)v < min)
+    return false;
+  *out = (int)v;
+  return true;
+}
+
+/* Unescapes s in place; returns false on a bad escape or, in a token, a
+ * character that needs one. */
+static bool unescape(char *s, bool in_token) {
+  char *w = s;
+  for (char *r = s; *r; r++) {
+    if (*r == '\\') {
+      r++;
+      switch (*r) {
+      case '\\': *w++ = '\\'; break;
+      case 'n': *w++ = '\n'; break;
+      case 'r': *w++ = '\r'; break;
+      case 't': *w++ = '\t'; break;
+      case 's': *w++ = ' '; break;
+      default: return false;
+      }
+    } else if (*r == '\t' || *r == '\r' || (in_token && *r == ' ')) {
+      return false;
+    } else {
+      *w++ = *r;
+    }
+  }
+  *w = '\0';
+  return true;
+}
+
+static bool parse_run_flags(const char *s, unsigned *out) {
+  unsigned flags = 0;
+  if (strcmp(s, "-") == 0) {
+    *out = 0;
+    return true;
+  }
+  for (; *s; s++) {
+    const char *l = strchr(run_flag_letters, *s);
+    if (l == NULL || *s == '\0')
+      return false;
+    unsigned bit = 1u << (l - run_flag_letters);
+    if (flags & bit)
+      return false;
+    flags |= bit;
+  }
+  *out = flags;
+  return flags != 0;
+}
+
+/* Parses one line (already split off and NUL-terminated) into s. */
+static int load_line(struct loader *ld, vg_state *s, char *line,
+                     unsigned *seen) {
+  enum {
+    K_BOOT = 1,
+    K_COUNT = 2,
+    K_LAST = 4,
+    K_ATT = 8,
+    K_LOCK = 16,
+    K_SCHED = 32
+  };
+  char *p = line;
+  char *key = next_token(&p);
+  if (key == NULL)
+    return corrupt(ld, "empty line");
+  if (strcmp(key, "boot_time") == 0 || strcmp(key, "last_event_time") == 0) {
+    bool boot = key[0] == 'b';
+    unsigned bit = boot ? K_BOOT : K_LAST;
+    char *v = next_token(&p);
+    vg_wall_t t;
+    if (*seen & bit)
+      return corrupt(ld, "%s given twice", key);
+    if (!parse_time(v, &t) || *p != '\0')
+      return corrupt(ld, "%s: expected seconds since 1970", key);
+    *(boot ? &s->boot_time : &s->last_event_time) = t;
+    *seen |= bit;
+  } else if (strcmp(key, "count") == 0 || strcmp(key, "attempts") == 0 ||
+             strcmp(key, "locked") == 0) {
+    unsigned bit = key[0] == 'c' ? K_COUNT : key[0] == 'a' ? K_ATT : K_LOCK;
+    int max = key[0] == 'c' ? STATE_COUNT_MAX : key[0] == 'a' ? 1000 : 1;
+    char *v = next_token(&p);
+    int n;
+    if (*seen & bit)
+      return corrupt(ld, "%s given twice", key);
+    if (!parse_int(v, 0, max, &n) || *p != '\0')
+      return corrupt(ld, "%s: expected a number from 0 to %d", key, max);
+    if (key[0] == 'c')
+      s->count = n;
+    else if (key[0] == 'a')
+      s->attempts = n;
+    else
+      s->locked = n == 1;
+    *seen |= bit;
+  } else if (strcmp(key, "scheduled") == 0) {
+    vg_wall_t t[3];
+    if (*seen & K_SCHED)
+      return corrupt(ld, "scheduled given twice");
+    for (int i = 0; i < 3; i++)
+      if (!parse_time(next_token(&p), &t[i]))
+        return corrupt(ld, "scheduled: expected <at> <slot_start> <slot_end>");
+    if (*p != '\0')
+      return corrupt(ld, "scheduled: trailing text");
+    if (t[1] > t[2] || t[0] < t[1] || t[0] > t[2])
+      return corrupt(ld, "scheduled: the moment is not inside its slot");
+    s->sched.set = true;
+    s->sched.at = t[0];
+    s->sched.slot_start = t[1];
+    s->sched.slot_end = t[2];
+    *seen |= K_SCHED;
+  } else if (strcmp(key, "channel") == 0) {
+    char *name = next_token(&p);
+    uint64_t rec;
+    if (name == NULL || !unescape(name, true) || name[0] == '\0')
+      return corrupt(ld, "channel: bad channel name");
+    if (!parse_u64(next_token(&p), &rec) || *p != '\0')
+      return corrupt(ld, "channel: expected <name> <last record id>");
+    if (vg_state__chan(s, name, false) != NULL)
+      return corrupt(ld, "channel %s given twice", name);
+    struct vg_chan *c = vg_state__chan(s, name, true);
+    if (c == NULL)
+      return corrupt(ld, "channel: too many channels or name too long");
+    c->last_record = rec;
+  } else if (strcmp(key, "bookmark") == 0) {
+    char *name = next_token(&p);
+    if (name == NULL || !unescape(name, true) || name[0] == '\0')
+      return corrupt(ld, "bookmark: bad channel name");
+    if (*p == '\0' || !unescape(p, false))
+      return corrupt(ld, "bookmark: bad bookmark text");
+    struct vg_chan *c = vg_state__chan(s, name, false);
+    if (c != NULL && c->bookmark != NULL)
+      return corrupt(ld, "bookmark for %s given twice", name);
+    int rc = vg_state_set_bookmark(s, name, p);
+    if (rc == VG_ENOMEM)
+      return rc;
+    if (rc != VG_OK)
+      return corrupt(ld, "bookmark: too many channels or bookmark too long");
+  } else if (strcmp(key, "run") == 0) {
+    vg_wall_t start;
+    unsigned flags;
+    if (!parse_time(next_token(&p), &start))
+      return corrupt(ld, "run: expected <start> <flags>");
+    char *f = next_token(&p);
+    if (f == NULL || !parse_run_flags(f, &flags) || *p != '\0')
+      return corrupt(ld, "run: flags must be letters of \"%s\" or \"-\"",
+                     run_flag_letters);
+    if (s->nruns == VG_STATE_MAX_RUNS)
+      return corrupt(ld, "run: more than %d runs", VG_STATE_MAX_RUNS);
+    if (s->nruns > 0 && s->runs[s->nruns - 1].start > start)
+      return corrupt(ld, "run: runs out of order");
+    s->runs[s->nruns].start = start;
+    s->runs[s->nruns].flags = flags;
+    s->nruns++;
+  } else if (strcmp(key, "reboot") == 0) {
+    vg_wall_t at;
+    int count, confirmed;
+    if (!parse_time(next_token(&p), &at) ||
+        !parse_int(next_token(&p), 0, STATE_COUNT_MAX, &count) ||
+        !parse_int(next_token(&p), 0, 1, &confirmed) || *p != '\0')
+      return corrupt(ld, "reboot: expected <at> <count> <0|1>");
+    if (s->nhist == VG_STATE_MAX_HISTORY)
+      return corrupt(ld, "reboot: more than %d entries", VG_STATE_MAX_HISTORY);
+    s->hist[s->nhist].at = at;
+    s->hist[s->nhist].count = count;
+    s->hist[s->nhist].confirmed = confirmed == 1;
+    s->nhist++;
+  } else {
+    return corrupt(ld, "unknown key \"%.40s\"", key);
+  }
+  return VG_OK;
+}
+
+int vg_state_load_string(const char *name, const char *buf, size_t len,
+                         vg_state **out, char *err, size_t errlen) {
+  struct loader ld = {name ? name : "state", 0, err, errlen};
+  if (err != NULL && errlen > 0)
+    err[0] = '\0';
+  *out = NULL;
+  if (len > STATE_FILE_MAX) {
+    ld.line = 1;
+    return corrupt(&ld, "larger than %d bytes", STATE_FILE_MAX);
+  }
+  char *copy = malloc(len + 1);
+  vg_state *s = vg_state_new();
+  if (copy == NULL || s == NULL) {
+    free(copy);
+    vg_state_free(s);
+    return VG_ENOMEM;
+  }
+  memcpy(copy, buf, len);
+  copy[len] = '\0';
+
+  int rc = VG_OK;
+  unsigned seen = 0;
+  bool ended = false;
+  char *p = copy;
+  char *end = copy + len;
+  while (p < end) {
+    ld.line++;
+    char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (nl == NULL) {
+      rc = corrupt(&ld, "last line has no newline (truncated file?)");
+      break;
+    }
+    if (memchr(p, '\0', (size_t)(nl - p)) != NULL) {
+      rc = corrupt(&ld, "NUL byte in line");
+      break;
+    }
+    *nl = '\0';
+    if (nl > p && nl[-1] == '\r')
+      nl[-1] = '\0';
+    if (ended) {
+      rc = corrupt(&ld, "text after the end line");
+      break;
+    }
+    if (ld.line == 1) {
+      char *q = p;
+      char *magic = next_token(&q);
+      uint64_t version;
+      if (magic == NULL || strcmp(magic, STATE_MAGIC) != 0) {
+        rc = corrupt(&ld, "not a vssguard state file (expected \"%s %d\")",
+                     STATE_MAGIC, VG_STATE_VERSION);
+        break;
+      }
+      if (!parse_u64(next_token(&q), &version) || *q != '\0') {
+        rc = corrupt(&ld, "bad format version");
+        break;
+      }
+      if (version != VG_STATE_VERSION) {
+        rc = corrupt(&ld, "format version %llu, this agent reads %d",
+                     (unsigned long long)version, VG_STATE_VERSION);
+        break;
+      }
+    } else if (strcmp(p, "end") == 0) {
+      ended = true;
+    } else {
+      rc = load_line(&ld, s, p, &seen);
+      if (rc != VG_OK)
+        break;
+    }
+    p = nl + 1;
+  }
+  if (rc == VG_OK && ld.line == 0) {
+    ld.line = 1;
+    rc = corrupt(&ld, "empty file");
+  } else if (rc == VG_OK && !ended) {
+    rc = corrupt(&ld, "no end line (truncated file?)");
+  } else if (rc == VG_OK && (seen & 3) != 3) {
+    rc = corrupt(&ld, "boot_time and count are required");
+  }
+  free(copy);
+  if (rc != VG_OK) {
+    vg_state_free(s);
+    return rc;
+  }
+  *out = s;
+  return VG_OK;
+}
+
+int vg_state_load(const char *path, vg_state **out, char *err, size_t errlen) {
+  *out = NULL;
+  if (err != NULL && errlen > 0)
+    err[0] = '\0';
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    int missing = errno == ENOENT;
+    if (err != NULL && errlen > 0)
+      snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    return missing ? VG_ENOENT : VG_EIO;
+  }
+  size_t cap = 4096, len = 0;
+  char *buf = malloc(cap);
+  int rc = VG_OK;
+  while (buf != NULL) {
+    if (len == cap) {
+      if (cap > STATE_FILE_MAX)
+        break;
+      char *nb = realloc(buf, cap * 2);
+      if (nb == NULL) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = nb;
+      cap *= 2;
+    }
+    size_t got = fread(buf + len, 1, cap - len, f);
+    len += got;
+    if (got == 0) {
+      if (ferror(f))
+        rc = VG_EIO;
+      break;
+    }
+  }
+  fclose(f);
+  if (buf == NULL)
+    return VG_ENOMEM;
+  if (rc != VG_OK) {
+    if (err != NULL && errlen > 0)
+      snprintf(err, errlen, "%s: read error", path);
+    free(buf);
+    return rc;
+  }
+  rc = vg_state_load_string(path, buf, len, out, err, errlen);
+  free(buf);
+  return rc;
+}
+
+/*
+ * Test hook: with VG_TEST_SLOW_WRITE_MS set, waits that long between writing
+ * the temporary file and the rename, so that crash tests can hit the window.
+ */
+static void slow_write_hook(void) {
+  const char *v = getenv("VG_TEST_SLOW_WRITE_MS");
+  uint64_t ms;
+  if (v != NULL && parse_u64(v, &ms) && ms > 0 && ms <= 60000)
+    uv_sleep((unsigned)ms);
+}
+
+int vg_state_save(const vg_state *s, const char *path) {
+  char tmp[4096];
+  int n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+  if (n < 0 || (size_t)n >= sizeof(tmp))
+    return VG_EIO;
+  char *text = vg_state_serialize(s);
+  if (text == NULL)
+    return VG_ENOMEM;
+  size_t len = strlen(text);
+  FILE *f = fopen(tmp, "wb");
+  if (f == NULL) {
+    free(text);
+    return VG_EIO;
+  }
+  bool ok = fwrite(text, 1, len, f) == len;
+  free(text);
+  ok = vg_plat_fsync(f) == VG_OK && ok;
+  ok = fclose(f) == 0 && ok;
+  if (ok) {
+    slow_write_hook();
+    ok = vg_plat_replace_file(tmp, path) == VG_OK;
+  }
+  if (!ok) {
+    remove(tmp);
+    return VG_EIO;
+  }
+  return VG_OK;
+}
+
+int vg_state_quarantine(const char *path) {
+  char dst[4096];
+  int n = snprintf(dst, sizeof(dst), "%s.corrupt", path);
+  if (n < 0 || (size_t)n >= sizeof(dst))
+    return VG_EIO;
+  return vg_plat_replace_file(path, dst) == VG_OK ? VG_OK : VG_EIO;
+}

@@ -1,0 +1,64 @@
+/*
+ * The layout of struct vg_state, shared by the state store (state.c, which
+ * loads and saves it) and the session tracker (tracker.c, which applies
+ * events to it). Everything else uses the accessors of vssguard/state.h.
+ */
+#ifndef VSSGUARD_STATE_INTERNAL_H
+#define VSSGUARD_STATE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vssguard/state.h"
+
+/* Longest channel name and bookmark kept in the state. */
+#define VG_STATE_CHANNEL_MAX 128
+#define VG_STATE_BOOKMARK_MAX 4096
+
+/* Flags of a run record, saved as letters (see state.c). */
+enum {
+  VG_RUN_STARTED = 1 << 0, /* 's': its start event (1) was seen */
+  VG_RUN_ENDED = 1 << 1,   /* 'e': an end event (4, 5, 14, failure) was seen */
+  VG_RUN_COUNTED = 1 << 2, /* 'c': it added one to the count */
+  VG_RUN_OK = 1 << 3,      /* 'o': it finished successfully (4) */
+  VG_RUN_FAILED = 1 << 4,  /* 'f': it failed (5 or a Level<=3 event) */
+  VG_RUN_COMPLETED = 1 << 5, /* 't': event 14 was seen */
+  VG_RUN_CALIBRATED = 1 << 6 /* 'v': a VSS 12289 during it included it */
+};
+
+/* One backup run since boot, identified by its start time. */
+struct vg_run {
+  vg_wall_t start;
+  unsigned flags;
+};
+
+/* Event position of one channel. */
+struct vg_chan {
+  char name[VG_STATE_CHANNEL_MAX];
+  uint64_t last_record; /* highest EventRecordID applied */
+  char *bookmark;       /* EvtRender bookmark XML, or NULL */
+};
+
+struct vg_state {
+  vg_wall_t boot_time;                   /* 0 = unknown */
+  int count;                             /* inferred active sessions */
+  vg_wall_t last_event_time;             /* newest event applied */
+  struct vg_run runs[VG_STATE_MAX_RUNS]; /* sorted by start, oldest first */
+  size_t nruns;
+  struct vg_chan chans[VG_STATE_MAX_CHANNELS];
+  size_t nchans;
+  struct vg_sched sched;
+  struct vg_reboot_rec hist[VG_STATE_MAX_HISTORY]; /* oldest first */
+  size_t nhist;
+  int attempts; /* reboot attempts not yet followed by a boot */
+  bool locked;  /* the reboot guard holds until an administrator resets */
+};
+
+/* The channel entry for name, created when create is true and there is room. */
+struct vg_chan *vg_state__chan(vg_state *s, const char *name, bool create);
+
+/* Inserts a run in start order, dropping the oldest when full. */
+struct vg_run *vg_state__add_run(vg_state *s, vg_wall_t start, unsigned flags);
+
+#endif

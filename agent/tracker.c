@@ -1,0 +1,295 @@
+/*
+ * The session tracker: applies events to the state and keeps the inferred
+ * count of active VSS writer sessions.
+ *
+ * Rules (DESIGN.md, README "How it counts"):
+ *   - Channel Microsoft-Windows-Backup: 1 starts a run; 4 ends it
+ *     successfully, 5 as failed, 14 completes it (any outcome); any other
+ *     event of Level 1 to 3 is a failure. 4 and 5 carry BackupTime, the
+ *     run's start. An end event belongs to the run whose start is within
+ *     MATCH_WINDOW of its BackupTime, else to the open run (started, not
+ *     ended), else to the latest run that started shortly before it, else
+ *     it makes a new run. A run counts once, when it first becomes
+ *     countable: on success; on failure only when failed runs count; on 14
+ *     without a known outcome (conservative).
+ *   - Application, provider VSS, 12289: "Active sessions: N" in its text
+ *     sets the count to N. The run in progress made one of those sessions,
+ *     so it is marked counted.
+ *   - System, EventLog 6005 or Kernel-General 12, or a platform boot time
+ *     more than BOOT_SLACK later than the known one: a boot. The count and
+ *     the runs reset; a pending reboot attempt is confirmed.
+ *   - An event older than the boot (by more than STALE_SLACK) is stale; an
+ *     event whose record id is not above the highest seen on its channel,
+ *     and that is not newer than every event applied so far, is a
+ *     duplicate. Both still move the channel's position forward.
+ */
+#include <string.h>
+
+#include "state_internal.h"
+#include "vssguard/log.h"
+#include "vssguard/tracker.h"
+
+#define CH_BACKUP "Microsoft-Windows-Backup"
+#define CH_APPLICATION "Application"
+#define CH_SYSTEM "System"
+
+/* An end event's BackupTime and a run's start are the same run within this. */
+#define MATCH_WINDOW 600
+/* Boot events and boot times this close to the known boot are that boot. */
+#define BOOT_SLACK 120
+/* Events this much older than the boot are still taken as from this boot. */
+#define STALE_SLACK 60
+/* An open run older than this is taken as lost. */
+#define OPEN_MAX_AGE 86400
+/* An end event without BackupTime may belong to a run this much older. */
+#define ENDED_MATCH_AGE (12 * 3600)
+/* Largest count a VSS 12289 may set. */
+#define CALIBRATION_MAX 1000000
+
+enum outcome { OUT_OK, OUT_FAILED, OUT_UNKNOWN };
+
+const char *vg_track_kind_name(enum vg_track_kind k) {
+  switch (k) {
+  case VG_TRACK_IGNORED: return "ignored";
+  case VG_TRACK_DUPLICATE: return "duplicate";
+  case VG_TRACK_STALE: return "stale";
+  case VG_TRACK_RUN_STARTED: return "run started";
+  case VG_TRACK_RUN_COUNTED: return "run counted";
+  case VG_TRACK_RUN_ENDED: return "run ended";
+  case VG_TRACK_CALIBRATED: return "calibrated";
+  case VG_TRACK_BOOT: return "boot";
+  }
+  return "unknown";
+}
+
+static vg_wall_t absdiff(vg_wall_t a, vg_wall_t b) {
+  return a > b ? a - b : b - a;
+}
+
+/* The run whose start is nearest to t, if within MATCH_WINDOW; runs whose
+ * start event was seen are skipped when unstarted_only. */
+static struct vg_run *run_near(vg_state *s, vg_wall_t t, bool unstarted_only) {
+  struct vg_run *best = NULL;
+  for (size_t i = 0; i < s->nruns; i++) {
+    struct vg_run *r = &s->runs[i];
+    if (unstarted_only && (r->flags & VG_RUN_STARTED))
+      continue;
+    if (absdiff(r->start, t) <= MATCH_WINDOW &&
+        (best == NULL || absdiff(r->start, t) < absdiff(best->start, t)))
+      best = r;
+  }
+  return best;
+}
+
+/* The latest run that started in [t - age, t + MATCH_WINDOW]; only open ones
+ * when open_only. */
+static struct vg_run *run_before(vg_state *s, vg_wall_t t, vg_wall_t age,
+                                 bool open_only) {
+  for (size_t i = s->nruns; i > 0; i--) {
+    struct vg_run *r = &s->runs[i - 1];
+    if (r->start > t + MATCH_WINDOW)
+      continue;
+    if (r->start < t - age)
+      break;
+    if (!open_only ||
+        ((r->flags & VG_RUN_STARTED) && !(r->flags & VG_RUN_ENDED)))
+      return r;
+  }
+  return NULL;
+}
+
+/* Resets the count for a boot at t and confirms a pending reboot attempt. */
+static void boot(vg_state *s, vg_wall_t t, struct vg_track_result *r) {
+  r->kind = VG_TRACK_BOOT;
+  s->boot_time = t;
+  s->count = 0;
+  s->nruns = 0;
+  memset(&s->sched, 0, sizeof(s->sched));
+  if (s->attempts > 0) {
+    r->remediated = true;
+    s->attempts = 0;
+    for (size_t i = s->nhist; i > 0; i--) {
+      struct vg_reboot_rec *h = &s->hist[i - 1];
+      if (!h->confirmed && h->at <= t + BOOT_SLACK) {
+        h->confirmed = true;
+        break;
+      }
+    }
+  }
+  r->count_after = 0;
+}
+
+static void run_start(vg_state *s, vg_wall_t t, struct vg_track_result *r) {
+  struct vg_run *run = run_near(s, t, true);
+  if (run == NULL) {
+    /* WSB runs one backup at a time: an older run still open was lost. */
+    for (size_t i = 0; i < s->nruns; i++)
+      if (s->runs[i].start < t && (s->runs[i].flags & VG_RUN_STARTED))
+        s->runs[i].flags |= VG_RUN_ENDED;
+    run = vg_state__add_run(s, t, 0);
+    if (run == NULL)
+      return;
+  }
+  run->flags |= VG_RUN_STARTED;
+  r->kind = VG_TRACK_RUN_STARTED;
+  r->run_start = run->start;
+}
+
+static void run_end(vg_state *s, const struct vg_event *ev, enum outcome o,
+                    bool count_failed, struct vg_track_result *r) {
+  vg_wall_t bt = 0;
+  const char *bts = vg_event_field(ev, "BackupTime");
+  bool has_bt = bts != NULL && vg_event_parse_time(bts, &bt) == VG_OK;
+  struct vg_run *run = has_bt ? run_near(s, bt, false) : NULL;
+  if (run == NULL)
+    run = run_before(s, ev->time, OPEN_MAX_AGE, true);
+  if (run == NULL && !has_bt)
+    run = run_before(s, ev->time, ENDED_MATCH_AGE, false);
+  if (run == NULL)
+    run = vg_state__add_run(s, has_bt ? bt : ev->time, 0);
+  if (run == NULL)
+    return; /* older than every run kept: long gone */
+
+  /* The first outcome reported wins. */
+  if (o == OUT_OK && !(run->flags & VG_RUN_FAILED))
+    run->flags |= VG_RUN_OK;
+  else if (o == OUT_FAILED && !(run->flags & VG_RUN_OK))
+    run->flags |= VG_RUN_FAILED;
+  else if (o == OUT_UNKNOWN)
+    run->flags |= VG_RUN_COMPLETED;
+  run->flags |= VG_RUN_ENDED;
+
+  bool known = run->flags & (VG_RUN_OK | VG_RUN_FAILED);
+  bool countable = (run->flags & VG_RUN_OK) ||
+                   ((run->flags & VG_RUN_FAILED) && count_failed) ||
+                   (!known && (run->flags & VG_RUN_COMPLETED));
+  r->run_start = run->start;
+  r->failed = (run->flags & VG_RUN_FAILED) != 0;
+  if (countable && !(run->flags & VG_RUN_COUNTED)) {
+    run->flags |= VG_RUN_COUNTED;
+    s->count++;
+    r->kind = VG_TRACK_RUN_COUNTED;
+  } else {
+    r->kind = VG_TRACK_RUN_ENDED;
+  }
+}
+
+/* Finds "Active sessions:\s*(\d+)" in text. */
+static bool active_sessions(const char *text, int *n) {
+  static const char key[] = "Active sessions:";
+  for (const char *p = strstr(text, key); p; p = strstr(p + 1, key)) {
+    const char *q = p + sizeof(key) - 1;
+    while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
+      q++;
+    if (*q < '0' || *q > '9')
+      continue;
+    long v = 0;
+    while (*q >= '0' && *q <= '9' && v <= CALIBRATION_MAX)
+      v = v * 10 + (*q++ - '0');
+    if (v > CALIBRATION_MAX)
+      return false;
+    *n = (int)v;
+    return true;
+  }
+  return false;
+}
+
+static void calibrate(vg_state *s, const struct vg_event *ev,
+                      struct vg_track_result *r) {
+  int n;
+  if (ev->text == NULL || !active_sessions(ev->text, &n))
+    return;
+  s->count = n;
+  r->kind = VG_TRACK_CALIBRATED;
+  struct vg_run *run = run_before(s, ev->time, OPEN_MAX_AGE, true);
+  if (run != NULL) {
+    run->flags |= VG_RUN_COUNTED | VG_RUN_CALIBRATED;
+    r->run_start = run->start;
+  }
+}
+
+static bool is_boot_event(const struct vg_event *ev) {
+  return (ev->event_id == 6005 && strcmp(ev->provider, "EventLog") == 0) ||
+         (ev->event_id == 12 &&
+          strcmp(ev->provider, "Microsoft-Windows-Kernel-General") == 0);
+}
+
+int vg_tracker_apply(vg_state *s, const struct vg_event *ev, bool count_failed,
+                     struct vg_track_result *r) {
+  memset(r, 0, sizeof(*r));
+  r->kind = VG_TRACK_IGNORED;
+  r->count_before = r->count_after = s->count;
+  if (ev == NULL || ev->channel[0] == '\0')
+    return VG_EINVAL;
+
+  bool backup = strcmp(ev->channel, CH_BACKUP) == 0;
+  bool app = strcmp(ev->channel, CH_APPLICATION) == 0;
+  bool sys = strcmp(ev->channel, CH_SYSTEM) == 0;
+  if (!backup && !app && !sys)
+    return VG_OK;
+
+  /* Position and duplicates. A duplicate was applied before, so it cannot
+   * be newer than every event applied; a lower record id on a newer event
+   * means the log was cleared and numbering restarted. */
+  struct vg_chan *c = vg_state__chan(s, ev->channel, true);
+  if (c != NULL && ev->record_id != 0) {
+    if (ev->record_id <= c->last_record && ev->time <= s->last_event_time) {
+      r->kind = VG_TRACK_DUPLICATE;
+      return VG_OK;
+    }
+    c->last_record = ev->record_id;
+  }
+  if (ev->time > s->last_event_time)
+    s->last_event_time = ev->time;
+
+  bool from_backup = backup && (ev->provider[0] == '\0' ||
+                                strcmp(ev->provider, CH_BACKUP) == 0);
+  bool vss = app && ev->event_id == 12289 && strcmp(ev->provider, "VSS") == 0;
+  bool boot_ev = sys && is_boot_event(ev);
+  if (!from_backup && !vss && !boot_ev)
+    return VG_OK;
+  if (s->boot_time != 0 && ev->time < s->boot_time - STALE_SLACK) {
+    r->kind = VG_TRACK_STALE;
+    return VG_OK;
+  }
+
+  if (boot_ev) {
+    /* Kernel-General 12 and EventLog 6005 of one boot come seconds apart. */
+    if (s->boot_time == 0 || ev->time > s->boot_time + BOOT_SLACK)
+      boot(s, ev->time, r);
+  } else if (vss) {
+    calibrate(s, ev, r);
+  } else {
+    switch (ev->event_id) {
+    case 1: run_start(s, ev->time, r); break;
+    case 4: run_end(s, ev, OUT_OK, count_failed, r); break;
+    case 5: run_end(s, ev, OUT_FAILED, count_failed, r); break;
+    case 14: run_end(s, ev, OUT_UNKNOWN, count_failed, r); break;
+    default:
+      if (ev->level >= 1 && ev->level <= 3)
+        run_end(s, ev, OUT_FAILED, count_failed, r);
+    }
+  }
+  r->count_after = s->count;
+  return VG_OK;
+}
+
+int vg_tracker_boot_time(vg_state *s, vg_wall_t boot_time,
+                         struct vg_track_result *r) {
+  memset(r, 0, sizeof(*r));
+  r->kind = VG_TRACK_IGNORED;
+  r->count_before = r->count_after = s->count;
+  if (s->boot_time == 0) {
+    /* First boot time known. Counted events all older than it belong to an
+     * earlier boot. */
+    if ((s->count > 0 || s->nruns > 0) &&
+        s->last_event_time < boot_time - STALE_SLACK)
+      boot(s, boot_time, r);
+    else
+      s->boot_time = boot_time;
+  } else if (boot_time > s->boot_time + BOOT_SLACK) {
+    boot(s, boot_time, r);
+  }
+  r->count_after = s->count;
+  return VG_OK;
+}

@@ -1,0 +1,584 @@
+/*
+ * Unit tests of the event parser: wevtutil exports with and without an
+ * <Events> root, feeding in chunks down to one byte, malformed events
+ * (truncated, huge, bad EventID or time, DOCTYPE and entity tricks, garbage)
+ * skipped with a log line and resynchronization, and the time parser.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vssguard/event.h"
+#include "vssguard/log.h"
+
+/* A copy of the parts of each event the tests look at. */
+struct got {
+  char channel[128];
+  char provider[128];
+  uint32_t id;
+  int level;
+  uint64_t record;
+  vg_wall_t time;
+  size_t nfields;
+  char backup_time[64];
+  char first_field[200];
+  char *text;
+};
+
+struct sink {
+  struct got ev[64];
+  size_t n;
+};
+
+static void collect(const struct vg_event *ev, void *ud) {
+  struct sink *k = ud;
+  assert_true(k->n < 64);
+  struct got *g = &k->ev[k->n++];
+  memset(g, 0, sizeof(*g));
+  snprintf(g->channel, sizeof(g->channel), "%s", ev->channel);
+  snprintf(g->provider, sizeof(g->provider), "%s", ev->provider);
+  g->id = ev->event_id;
+  g->level = ev->level;
+  g->record = ev->record_id;
+  g->time = ev->time;
+  g->nfields = ev->nfields;
+  const char *bt = vg_event_field(ev, "BackupTime");
+  snprintf(g->backup_time, sizeof(g->backup_time), "%s", bt ? bt : "");
+  if (ev->nfields > 0)
+    snprintf(g->first_field, sizeof(g->first_field), "%s=%s",
+             ev->fields[0].name, ev->fields[0].value);
+  assert_non_null(ev->text);
+  g->text = strdup(ev->text);
+}
+
+static void sink_free(struct sink *k) {
+  for (size_t i = 0; i < k->n; i++)
+    free(k->ev[i].text);
+  k->n = 0;
+}
+
+/* Log lines captured from the parser. */
+static char logged[16][512];
+static int nlogged;
+
+static void capture(enum vg_log_level level, int event_id, const char *msg,
+                    void *ud) {
+  (void)ud;
+  (void)event_id;
+  if (level == VG_LOG_WARN && nlogged < 16)
+    snprintf(logged[nlogged++], sizeof(logged[0]), "%s", msg);
+}
+
+static int setup(void **st) {
+  (void)st;
+  nlogged = 0;
+  vg_log_set_sink(capture, NULL);
+  return 0;
+}
+
+static char *read_all(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  assert_non_null(buf);
+  assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+  buf[n] = '\0';
+  fclose(f);
+  *len = (size_t)n;
+  return buf;
+}
+
+#define EV_HEAD                                                                \
+  "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>"
+#define BACKUP_EVENT(id, rec, when)                                            \
+  EV_HEAD "<System><Provider Name='Microsoft-Windows-Backup'/><EventID>" id    \
+          "</EventID><Level>4</Level><TimeCreated SystemTime='" when           \
+          "'/><EventRecordID>" rec "</EventRecordID><Channel>"                 \
+          "Microsoft-Windows-Backup</Channel></System></Event>\n"
+
+static const char two_events[] =
+    BACKUP_EVENT("1", "7", "2026-06-01T21:00:04.468750000Z")
+        BACKUP_EVENT("14", "8", "2026-06-01T21:48:12Z");
+
+static void test_rooted_export(void **st) {
+  (void)st;
+  struct sink k = {0};
+  vg_evparser *p = vg_evparser_new(collect, &k);
+  assert_int_equal(
+      vg_evparser_parse_file(p, VG_TEST_DATA "/events/wsb-run-rooted.xml"), 0);
+  assert_int_equal(vg_evparser_skipped(p), 0);
+  assert_int_equal(k.n, 3);
+  assert_string_equal(k.ev[0].channel, "Microsoft-Windows-Backup");
+  assert_string_equal(k.ev[0].provider, "Microsoft-Windows-Backup");
+  assert_int_equal(k.ev[0].id, 1);
+  assert_int_equal(k.ev[0].level, 4);
+  assert_int_equal(k.ev[0].record, 1233);
+  /* 2026-06-01T21:00:04Z */
+  assert_int_equal(k.ev[0].time, 1780347604);
+  assert_int_equal(k.ev[1].id, 4);
+  assert_int_equal(k.ev[1].nfields, 6);
+  assert_string_equal(k.ev[1].backup_time, "2026-06-01T21:00:04.437Z");
+  assert_string_equal(
+      k.ev[1].first_field,
+      "BackupTemplateID={4e2c1a7d-3b1f-4a8e-9d6c-2f0b7e5a9c13}");
+  assert_string_equal(k.ev[1].text, "");
+  assert_int_equal(k.ev[2].id, 14);
+  assert_int_equal(k.ev[2].time, 1780347604 + 48 * 60 + 8);
+  sink_free(&k);
+  vg_evparser_free(p);
+}
+
+static void test_unnamed_data_joined(void **st) {
+  (void)st;
+  struct sink k = {0};
+  vg_evparser *p = vg_evparser_new(collect, &k);
+  assert_int_equal(
+      vg_evparser_parse_file(p, VG_TEST_DATA "/events/vss-12289.xml"), 0);
+  assert_int_equal(k.n, 1);
+  assert_string_equal(k.ev[0].channel, "Application");
+  assert_string_equal(k.ev[0].provider, "VSS");
+  /* The Qualifiers attribute does not disturb the id. */
+  assert_int_equal(k.ev[0].id, 12289);
+  assert_int_equal(k.ev[0].level, 2);
+  assert_int_equal(k.ev[0].nfields, 0);
+  /* Three Data items joined by '\n'; character references decoded; the
+   * Binary item is not part of the text. */
+  assert_non_null(strstr(k.ev[0].text, "0x80042409\nVSS_E_WRITER_STATUS"));
+  assert_non_null(
+      strstr(k.ev[0].text, "limit.\n\nOperation:\n   PostSnapshot"));
+  assert_non_null(strstr(k.ev[0].text, "\n   Active sessions: 64\n"));
+  assert_null(strstr(k.ev[0].text, "2D20436F"));
+  sink_free(&k);
+  vg_evparser_free(p);
+}
+
+static void test_no_root_and_comments(void **st) {
+  (void)st;
+  struct sink k = {0};
+  vg_evparser *p = vg_evparser_new(collect, &k);
+  static const char s[] =
+      "\xef\xbb\xbf<!-- runs since last boot: 3 <Event > inside a comment -->"
+      "\r\n" BACKUP_EVENT(
+          "1", "7", "2026-06-01T21:00:04Z") "<!---->"
+                                            "<Events><Eventual/>" BACKUP_EVENT(
+                                                "14", "8",
+                                                "2026-06-01T21:48:12Z");
+  assert_int_equal(vg_evparser_feed(p, s, sizeof(s) - 1), 0);
+  assert_int_equal(vg_evparser_finish(p), 0);
+  assert_int_equal(vg_evparser_skipped(p), 0);
+  assert_int_equal(k.n, 2);
+  assert_int_equal(k.ev[0].record, 7);
+  assert_int_equal(k.ev[1].record, 8);
+  sink_free(&k);
+  vg_evparser_free(p);
+}
+
+/* Feeding any file one byte at a time gives the same events as at once. */
+static void check_bytewise(const char *path) {
+  size_t len;
+  char *buf = read_all(path, &len);
+  struct sink whole = {0}, bytes = {0};
+  vg_evparser *a = vg_evparser_new(collect, &whole);
+  vg_evparser *b = vg_evparser_new(collect, &bytes);
+  assert_int_equal(vg_evparser_feed(a, buf, len), 0);
+  vg_evparser_finish(a);
+  for (size_t i = 0; i < len; i++)
+    assert_int_equal(vg_evparser_feed(b, buf + i, 1), 0);
+  vg_evparser_finish(b);
+  assert_int_equal(whole.n, bytes.n);
+  assert_int_equal(vg_evparser_skipped(a), vg_evparser_skipped(b));
+  for (size_t i = 0; i < whole.n; i++) {
+    assert_int_equal(whole.ev[i].record, bytes.ev[i].record);
+    assert_int_equal(whole.ev[i].id, bytes.ev[i].id);
+    assert_int_equal(whole.ev[i].time, bytes.ev[i].time);
+    assert_string_equal(whole.ev[i].text, bytes.ev[i].text);
+    assert_string_equal(whole.ev[i].first_field, bytes.ev[i].first_field);
+  }
+  sink_free(&whole);
+  sink_free(&bytes);
+  vg_evparser_free(a);
+  vg_evparser_free(b);
+  free(buf);
+}
+
+static void test_bytewise_feeding(void **st) {
+  (void)st;
+  check_bytewise(VG_TEST_DATA "/events/wsb-run-rooted.xml");
+  check_bytewise(VG_TEST_DATA "/events/vss-12289.xml");
+  check_bytewise(VG_TEST_DATA "/events/boot.xml");
+  check_bytewise(VG_TEST_DATA "/events/malformed-mix.xml");
+}
+
+static void test_partial_kept_across_calls(void **st) {
+  (void)st;
+  struct sink k = {0};
+  vg_evparser *p = vg_evparser_new(collect, &k);
+  size_t len = sizeof(two_events) - 1;
+  size_t cut = 100;
+  assert_int_equal(vg_evparser_feed(p, two_events, cut), 0);
+  assert_int_equal(k.n, 0);
+  assert_int_equal(vg_evparser_feed(p, two_events + cut, len - cut - 3), 0);
+  assert_int_equal(k.n, 1);
+  assert_int_equal(vg_evparser_feed(p, two_events + len - 3, 3), 0);
+  assert_int_equal(k.n, 2);
+  assert_int_equal(vg_evparser_skipped(p), 0);
+  sink_free(&k);
+  vg_evparser_free(p);
+}
+
+static void test_malformed_mix_resyncs(void **st) {
+  (void)st;
+  struct sink k = {0};
+  vg_evparser *p = vg_evparser_new(collect, &k);
+  assert_int_equal(
+      vg_evparser_parse_file(p, VG_TEST_DATA "/events/malformed-mix.xml"), 0);
+  /* Good: records 10, 14, 17. Bad: 11 (EventID "four"), 12 (bad time), 13
+   * (cut short by the next event), 15 (undefined entity), 16 (unclosed). */
+  assert_int_equal(k.n, 3);
+  assert_int_equal(k.ev[0].record, 10);
+  assert_int_equal(k.ev[1].record, 14);
+  assert_int_equal(k.ev[2].record, 17);
+  assert_int_equal(vg_evparser_skipped(p), 5);
+  assert_int_equal(nlogged, 5);
+  for (int i = 0; i < nlogged; i++)
+    assert_non_null(strstr(logged[i], "skipping malformed event at byte "));
+  assert_non_null(strstr(logged[0], "EventID \"four\" is not a number"));
+  assert_non_null(strstr(logged[1], "bad TimeCreated"));
+  assert_non_null(strstr(logged[2], "truncated"));
+  assert_non_null(strstr(logged[0], "malformed-mix.xml"));
+  sink_free(&k);
+  vg_evparser_free(p);
+}
+
+static void test_byte_offset_in_log(void **st) {
+  (void)st;
+  struct sink k = {0};
+  vg_evparser *p = vg_evparser_new(collect, &k);
+  static const char s[] =
+      "junk\n" EV_HEAD "<System><EventID>x</EventID></System></Event>";
+  /* Fed in two pieces: the offset counts from the start of the stream. */
+  assert_int_equal(vg_evparser_feed(p, s, 3), 0);
+  assert_int_equal(vg_evparser_feed(p, s + 3, sizeof(s) - 4), 0);
+  assert_int_equal(nlogged, 1);
+  assert_non_null(strstr(logged[0], "skipping malformed event at byte 6: "));
+  sink_free(&k);
+  vg_evparser_free(p);
+}
+
+static void test_truncated_at_end(void **st) {
+  (void)st;
+  struct sink k = {0};
+  vg_evparser *p = vg_evparser_new(collect, &k);
+  size_t len = sizeof(two_events) - 1;
+  assert_int_equal(vg_evparser_feed(p, two_events, len - 20), 0);
+  assert_int_equal(k.n, 1);
+  assert_int_equal(vg_evparser_skipped(p), 0);
+  /* A follower waits for the rest; the end of the stream makes it truncated. */
+  assert_int_equal(vg_evparser_finish(p), 0);
+  assert_int_equal(vg_evparser_skipped(p), 1);
+  assert_non_null(strstr(logged[0], "truncated"));
+  /* After finish, a new stream parses normally. */
+  assert_int_equal(vg_evparser_feed(p, two_events, len), 0);
+  assert_int_equal(k.n, 3);
+  sink_free(&k);
+  vg_evparser_free(p);
+}
+
+/* An event whose one Data item holds n bytes. */
+static char *event_with_data(size_t n, const char *rec) {
+  static const char head[] =
+      EV_HEAD "<System><Provider Name='Microsoft-Windows-Backup'/><EventID>4"
+              "</EventID><Level>4</Level><TimeCreated SystemTime='2026-06-01T"
+              "21:48:11Z'/><EventRecordID>";
+  static const char mid[] = "</EventRecordID><Channel>Microsoft-Windows-Backup"
+                            "</Channel></System><EventData><Data Name='Big'>";
+  static const char tail[] = "</Data></EventData></Event>\n";
+  size_t len = strlen(head) + strlen(rec) + strlen(mid) + n + strlen(tail);
+  char *s = malloc(len + 1);
+  assert_non_null(s);
+  char *w = s;
+  w += sprintf(w, "%s%s%s", head, rec, mid);
+  memset(w, 'A', n);
+  w += n;
+  strcpy(w, tail);
+  return s;
+}
+
+static void test_huge_data(void **st) {
+  (void)st;
+  struct sink k = {0};
+  vg_evparser *p = vg_evparser_new(collect, &k);
+  /* Under the event limit but over the Data limit. */
+  char *a = event_with_data(100 * 1024, "1");
+  /* Over the event limit: dropped while it grows, then resynchronized. */
+  char *b = event_with_data(600 * 1024, "2");
+  char *c = event_with_data(1000, "3");
+  assert_int_equal(vg_evparser_feed(p, a, strlen(a)), 0);
+  for (size_t off = 0; off < strlen(b); off += 4096) {
+    size_t n = strlen(b) - off < 4096 ? strlen(b) - off : 4096;
+    assert_int_equal(vg_evparser_feed(p, b + off, n), 0);
+  }
+  assert_int_equal(vg_evparser_feed(p, c, strlen(c)), 0);
+  assert_int_equal(vg_evparser_skipped(p), 2);
+  assert_int_equal(k.n, 1);
+  assert_int_equal(k.ev[0].record, 3);
+  assert_non_null(strstr(logged[0], "Data longer than"));
+  assert_non_null(strstr(logged[1], "larger than"));
+  /* A huge frame without an end tag, then a good event. */
+  char *d = event_with_data(400 * 1024, "4");
+  d[strlen(d) - 10] = '\0';
+  assert_int_equal(vg_evparser_feed(p, d, strlen(d)), 0);
+  assert_int_equal(vg_evparser_feed(p, c, strlen(c)), 0);
+  assert_int_equal(vg_evparser_skipped(p), 3);
+  assert_int_equal(k.n, 2);
+  free(a);
+  free(b);
+  free(c);
+  free(d);
+  sink_free(&k);
+  vg_evparser_free(p);
+}
+
+static void test_field_limits(void **st) {
+  (void)st;
+  struct sink k = {0};
+  vg_evparser *p = vg_evparser_new(collect, &k);
+  char xml[8192];
+  int n = snprintf(xml, sizeof(xml), "%s",
+                   EV_HEAD "<System><Provider Name='P'/><EventID>4</EventID>"
+                           "<TimeCreated SystemTime='2026-06-01T21:48:11Z'/>"
+                           "<Channel>C</Channel></System><EventData>");
+  for (int i = 0; i < 20; i++)
+    n += snprintf(xml + n, sizeof(xml) - (size_t)n,
+                  "<Data Name='F%d'>v%d</Data>", i, i);
+  n += snprintf(xml + n, sizeof(xml) - (size_t)n,
+                "<Data Name='%080d'>long name</Data></EventData></Event>", 0);
+  assert_int_equal(vg_evparser_parse_one(p, xml, (size_t)n), 0);
+  assert_int_equal(k.n, 1);
+  /* The first VG_EVENT_MAX_FIELDS fields are kept, the rest dropped. */
+  assert_int_equal(k.ev[0].nfields, VG_EVENT_MAX_FIELDS);
+  assert_string_equal(k.ev[0].first_field, "F0=v0");
+  assert_int_equal(k.ev[0].level, 0);
+  assert_int_equal(k.ev[0].record, 0);
+  sink_free(&k);
+  vg_evparser_free(p);
+}
+
+static void expect_skipped_one(const char *xml, const char *why) {
+  struct sink k = {0};
+  vg_evparser *p = vg_evparser_new(collect, &k);
+  nlogged = 0;
+  assert_int_equal(vg_evparser_parse_one(p, xml, strlen(xml)), VG_EINVAL);
+  assert_int_equal(k.n, 0);
+  assert_int_equal(vg_evparser_skipped(p), 1);
+  assert_int_equal(nlogged, 1);
+  if (strstr(logged[0], why) == NULL)
+    fail_msg("expected \"%s\" in \"%s\"", why, logged[0]);
+  vg_evparser_free(p);
+}
+
+#define SYS_OK                                                                 \
+  "<System><Provider Name='P'/><EventID>1</EventID><TimeCreated "              \
+  "SystemTime='2026-06-01T21:48:11Z'/><Channel>C</Channel></System>"
+
+static void test_bad_events(void **st) {
+  (void)st;
+  expect_skipped_one(EV_HEAD "<System><EventID>0x10</EventID></System></Event>",
+                     "EventID \"0x10\" is not a number");
+  expect_skipped_one(EV_HEAD "<System><EventID>99999999999</EventID>"
+                             "</System></Event>",
+                     "is not a number");
+  expect_skipped_one(EV_HEAD "<System><EventID>-1</EventID></System></Event>",
+                     "is not a number");
+  expect_skipped_one(EV_HEAD "<System><EventID></EventID></System></Event>",
+                     "is not a number");
+  expect_skipped_one(EV_HEAD "<System><Provider Name='P'/><EventID>1</EventID>"
+                             "<Channel>C</Channel></System></Event>",
+                     "no TimeCreated");
+  expect_skipped_one(EV_HEAD "<System><EventID>1</EventID><TimeCreated "
+                             "SystemTime='2026-02-30T00:00:00Z'/></System>"
+                             "</Event>",
+                     "bad TimeCreated");
+  expect_skipped_one(EV_HEAD "<System><EventID>1</EventID><TimeCreated "
+                             "SystemTime='2026-06-01T21:48:11Z'/></System>"
+                             "</Event>",
+                     "no Channel");
+  expect_skipped_one(EV_HEAD "<System><EventID>1</EventID><EventID>2</EventID>"
+                             "</System></Event>",
+                     "EventID given twice");
+  expect_skipped_one(EV_HEAD "<System><Level>high</Level></System></Event>",
+                     "Level");
+  expect_skipped_one(EV_HEAD SYS_OK, "no element found");
+  expect_skipped_one("<Events>" EV_HEAD SYS_OK "</Event></Events>",
+                     "not <Event>");
+}
+
+static void test_doctype_and_entities(void **st) {
+  (void)st;
+  /* Billion laughs in a rendered event: the DOCTYPE stops the parse before
+   * any entity is declared or expanded. */
+  expect_skipped_one(
+      "<?xml version='1.0'?><!DOCTYPE Event [<!ENTITY a 'aaaaaaaaaa'>"
+      "<!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>"
+      "<!ENTITY c '&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;'>]>" EV_HEAD
+      "<System><Provider Name='P'/><EventID>1</EventID><TimeCreated "
+      "SystemTime='2026-06-01T21:48:11Z'/><Channel>&c;</Channel></System>"
+      "</Event>",
+      "DOCTYPE not allowed");
+  expect_skipped_one(
+      "<!DOCTYPE Event SYSTEM 'file:///etc/passwd'>" EV_HEAD SYS_OK "</Event>",
+      "DOCTYPE not allowed");
+
+  /* In a stream, a DOCTYPE lies outside any frame; the entities it would
+   * declare are undefined inside the event, which is skipped. */
+  struct sink k = {0};
+  vg_evparser *p = vg_evparser_new(collect, &k);
+  nlogged = 0;
+  static const char s[] =
+      "<!DOCTYPE Events [<!ENTITY a 'aaaaaaaaaa'>"
+      "<!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>]><Events>" EV_HEAD
+      "<System><Provider Name='P'/><EventID>1</EventID><TimeCreated "
+      "SystemTime='2026-06-01T21:48:11Z'/><Channel>&b;</Channel></System>"
+      "</Event>" EV_HEAD SYS_OK "<EventData><Data>&amp;&lt;&#x41;</Data>"
+      "</EventData></Event></Events>";
+  assert_int_equal(vg_evparser_feed(p, s, sizeof(s) - 1), 0);
+  vg_evparser_finish(p);
+  assert_int_equal(vg_evparser_skipped(p), 1);
+  assert_non_null(strstr(logged[0], "undefined entity"));
+  assert_int_equal(k.n, 1);
+  assert_string_equal(k.ev[0].text, "&<A");
+  sink_free(&k);
+  vg_evparser_free(p);
+}
+
+static void test_rendering_info_and_user_data(void **st) {
+  (void)st;
+  struct sink k = {0};
+  vg_evparser *p = vg_evparser_new(collect, &k);
+  static const char s[] =
+      EV_HEAD "<System><Provider Name='EventLog'/><EventID Qualifiers='32768'>"
+              " 6005 </EventID><Level>4</Level><TimeCreated SystemTime='2026-"
+              "06-02T03:10:31.0000000Z'/><EventRecordID>90121</EventRecordID>"
+              "<Channel>System</Channel></System><UserData><Log><Channel>Other"
+              "</Channel><Data>not text</Data></Log></UserData><RenderingInfo "
+              "Culture='en-US'><Message>The Event log service was started."
+              "</Message><Level>Information</Level><Channel>System-Rendered"
+              "</Channel><Provider>Event Log</Provider></RenderingInfo>"
+              "</Event>";
+  assert_int_equal(vg_evparser_parse_one(p, s, sizeof(s) - 1), 0);
+  assert_int_equal(k.n, 1);
+  assert_string_equal(k.ev[0].channel, "System");
+  assert_string_equal(k.ev[0].provider, "EventLog");
+  assert_int_equal(k.ev[0].id, 6005);
+  assert_int_equal(k.ev[0].level, 4);
+  assert_string_equal(k.ev[0].text, "");
+  sink_free(&k);
+  vg_evparser_free(p);
+}
+
+static void test_parse_file_errors(void **st) {
+  (void)st;
+  struct sink k = {0};
+  vg_evparser *p = vg_evparser_new(collect, &k);
+  assert_int_equal(vg_evparser_parse_file(p, VG_TEST_DATA "/events/missing"),
+                   VG_ENOENT);
+  assert_int_equal(vg_evparser_parse_file(p, VG_TEST_DATA "/events"), VG_EIO);
+  vg_evparser_free(p);
+}
+
+static void test_parse_time(void **st) {
+  (void)st;
+  vg_wall_t t;
+  assert_int_equal(vg_event_parse_time("1970-01-01T00:00:00Z", &t), 0);
+  assert_int_equal(t, 0);
+  assert_int_equal(vg_event_parse_time("2026-06-01T21:48:11.562500000Z", &t),
+                   0);
+  assert_int_equal(t, 1780350491);
+  assert_int_equal(vg_event_parse_time("2026-06-01T21:48:11.9999999Z", &t), 0);
+  assert_int_equal(t, 1780350491);
+  assert_int_equal(vg_event_parse_time("2026-06-01T23:48:11+02:00", &t), 0);
+  assert_int_equal(t, 1780350491);
+  assert_int_equal(vg_event_parse_time("2026-06-01t16:18:11.5-05:30", &t), 0);
+  assert_int_equal(t, 1780350491);
+  assert_int_equal(vg_event_parse_time("2024-02-29T00:00:00Z", &t), 0);
+  assert_int_equal(t, 1709164800);
+  assert_int_equal(vg_event_parse_time("2016-12-31T23:59:60Z", &t), 0);
+  assert_int_equal(t, 1483228799);
+  static const char *bad[] = {
+      "",
+      "2026-06-01",
+      "2026-06-01T21:48:11",
+      "2026-06-01T21:48:11.Z",
+      "2026-06-01T24:00:00Z",
+      "2026-13-01T00:00:00Z",
+      "2025-02-29T00:00:00Z",
+      "2026-06-01T21:48:11Zjunk",
+      "2026-06-01T21:48:11+2:00",
+      "26-06-01T21:48:11Z",
+      "2026-06-01T21:48:61Z",
+      "1500-01-01T00:00:00Z",
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    if (vg_event_parse_time(bad[i], &t) != VG_EINVAL)
+      fail_msg("accepted \"%s\"", bad[i]);
+  assert_int_equal(vg_event_parse_time(NULL, &t), VG_EINVAL);
+}
+
+static void test_garbage_between_events(void **st) {
+  (void)st;
+  struct sink k = {0};
+  vg_evparser *p = vg_evparser_new(collect, &k);
+  static const char
+      s[] =
+          "<<<>>></Event></Event>< Event>" BACKUP_EVENT(
+              "1", "1",
+              "2026-06-01T21:"
+              "00:00Z") "\x01\x02 random </Events> text "
+                        "<EventData>" BACKUP_EVENT("4", "2",
+                                                   "2026-06-01T21:40:00Z") "<Ev"
+                                                                           "en"
+                                                                           "t";
+  for (size_t i = 0; i < sizeof(s) - 1; i += 7)
+    assert_int_equal(
+        vg_evparser_feed(p, s + i,
+                         sizeof(s) - 1 - i < 7 ? sizeof(s) - 1 - i : 7),
+        0);
+  assert_int_equal(k.n, 2);
+  assert_int_equal(vg_evparser_skipped(p), 0);
+  /* A lone "<Event" at the end is not a frame yet. */
+  vg_evparser_finish(p);
+  assert_int_equal(vg_evparser_skipped(p), 0);
+  sink_free(&k);
+  vg_evparser_free(p);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup(test_rooted_export, setup),
+      cmocka_unit_test_setup(test_unnamed_data_joined, setup),
+      cmocka_unit_test_setup(test_no_root_and_comments, setup),
+      cmocka_unit_test_setup(test_bytewise_feeding, setup),
+      cmocka_unit_test_setup(test_partial_kept_across_calls, setup),
+      cmocka_unit_test_setup(test_malformed_mix_resyncs, setup),
+      cmocka_unit_test_setup(test_byte_offset_in_log, setup),
+      cmocka_unit_test_setup(test_truncated_at_end, setup),
+      cmocka_unit_test_setup(test_huge_data, setup),
+      cmocka_unit_test_setup(test_field_limits, setup),
+      cmocka_unit_test_setup(test_bad_events, setup),
+      cmocka_unit_test_setup(test_doctype_and_entities, setup),
+      cmocka_unit_test_setup(test_rendering_info_and_user_data, setup),
+      cmocka_unit_test_setup(test_parse_file_errors, setup),
+      cmocka_unit_test_setup(test_parse_time, setup),
+      cmocka_unit_test_setup(test_garbage_between_events, setup),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
