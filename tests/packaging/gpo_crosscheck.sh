@@ -102,8 +102,47 @@ mutate "agent stops reading PolicyFile" agent/win/registry.c \
   'L"PolicyFile"' 'L"PolicyPath"' \
   "the agent reads value PolicyPath but the ADMX has no policy for it"
 
+# The examples in the explain texts must be accepted by the agent's grammar:
+# they become the windows and blackouts of a policy checked by the native
+# binary (when built: $VSSGUARD, else $VG_BUILD/vssguard).
+bin=${VSSGUARD:-${VG_BUILD:+$VG_BUILD/vssguard}}
+if [ -n "$bin" ] && [ -x "$bin" ]; then
+  python3 - "$src/packaging/gpo/en-US/VssGuard.adml" >"$work/examples.yaml" <<'PY'
+import re, sys, xml.etree.ElementTree as ET
+ns = "{http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions}"
+strings = {s.get("id"): s.text for s in ET.parse(sys.argv[1]).getroot().iter(ns + "string")}
+def examples(sid):
+    text = strings[sid]
+    block = text.split("Examples:\n", 1)[1].split("\n\n", 1)[0]
+    return [re.sub(r"\s*\(.*\)$", "", l).strip() for l in block.split("\n") if l.strip()]
+print("threshold: 56\nmaintenance_windows:")
+for e in examples("MaintenanceWindows_Help"):
+    print('  - "%s"' % e)
+print("blackouts:")
+for e in examples("Blackouts_Help"):
+    print('  - "%s"' % e)
+PY
+  if out=$("$bin" check-policy "$work/examples.yaml" 2>&1); then
+    echo "ok: the explain-text examples are valid: $out"
+  else
+    echo "FAIL: an example in the explain texts is rejected by the agent:"
+    echo "$out" | sed 's/^/    /'
+    cat "$work/examples.yaml" | sed 's/^/    /'
+    fails=$((fails + 1))
+  fi
+  if out=$("$bin" check-policy "$src/packaging/windows/default-policy.yaml" 2>&1); then
+    echo "ok: the default policy is valid: $out"
+  else
+    echo "FAIL: packaging/windows/default-policy.yaml is rejected:"
+    echo "$out" | sed 's/^/    /'
+    fails=$((fails + 1))
+  fi
+else
+  echo "note: no native vssguard binary; the explain-text examples and the default policy were not parsed"
+fi
+
 if [ $fails -ne 0 ]; then
-  echo "gpo_crosscheck: $fails mutation(s) not caught"
+  echo "gpo_crosscheck: $fails failure(s)"
   exit 1
 fi
 if [ $real_rc -eq 77 ]; then
