@@ -834,8 +834,10 @@ static void replay_human(const struct vg_replay_entry *e,
       }
     break;
   case VG_REPLAY_REBOOT:
-    printf("%s  %-20s count %d/%d%s%s\n", a, name, e->count_after, e->threshold,
-           e->why && *e->why ? ": " : "", e->why ? e->why : "");
+    fmt_short(e->sched.slot_start, o->z, b, sizeof(b));
+    fmt_short(e->sched.slot_end, o->z, c, sizeof(c));
+    printf("%s  %-20s count %d/%d (slot %s-%s)\n", a, name, e->count_after,
+           e->threshold, b + 11, c + 11);
     break;
   case VG_REPLAY_POSTPONED:
   case VG_REPLAY_LOCKED:
@@ -965,8 +967,12 @@ static int cmd_replay(const struct cmd *c, int argc, char **argv) {
       vg_json_begin_array(&j);
     }
   } else {
-    printf("Replaying %s\n  with policy %s (%s)\n  times in zone %s\n\n", epath,
+    printf("Replaying %s\n  with policy %s (%s)\n  times in zone %s\n", epath,
            ppath, sum, zb);
+    if (vg_policy_dry_run(p))
+      printf("  the policy is a dry run: the agent would only log the reboots "
+             "below\n");
+    printf("\n");
   }
   rc = vg_replay_file(r, epath);
   if (rc == 0 && until != 0)

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# replay: the agent's decisions over a recorded history in simulated time,
+# on generated histories with known answers and on the bundled example.
+. "$(dirname "$0")/cli_lib.bash"
+
+write_policy "$T/p.yaml"
+
+# 30 nights from Sunday 2026-03-01; threshold 10, Sunday windows only.
+# Count 10 on Mar 10; reboot Sun Mar 15 02:00 at 14; again Mar 29 at 14.
+gen_events "$T/a.xml" 2026-03-01 30
+expect_rc 0 replay --policy "$T/p.yaml" --events "$T/a.xml" --json
+pycheck \
+  'assert d["runs_counted"] == 29, d["runs_counted"]' \
+  'assert d["calibrations"] == 1 and d["boots"] == 0' \
+  'assert d["final_count"] == 2, d["final_count"]' \
+  'assert d["max_count"] == 14' \
+  'assert [r["at"] for r in d["reboots"]] == ["2026-03-15T02:00:00Z", "2026-03-29T02:00:00Z"], d["reboots"]' \
+  'assert [r["count"] for r in d["reboots"]] == [14, 14]' \
+  'assert d["scheduled"] is None' \
+  'ev = [e["event"] for e in d["timeline"]]' \
+  'assert ev.count("would reboot") == 2 and ev.count("boot after reboot") == 2' \
+  'assert ev.count("reboot scheduled") == 2 and ev.count("calibrated") == 1' \
+  'assert ev.count("run counted") == 29' \
+  'assert all(e["at"].endswith("Z") for e in d["timeline"])' \
+  'ts = [e["at"] for e in d["timeline"]]; assert ts == sorted(ts)'
+
+# A recorded boot on day 5 resets the count: one reboot, on Mar 22 at 16.
+gen_events "$T/b.xml" 2026-03-01 30 5
+expect_rc 0 replay --policy "$T/p.yaml" --events "$T/b.xml" --json --summary
+pycheck \
+  'assert "timeline" not in d' \
+  'assert d["boots"] == 1' \
+  'assert [(r["at"], r["count"]) for r in d["reboots"]] == [("2026-03-22T02:00:00Z", 16)], d["reboots"]' \
+  'assert d["final_count"] == 9'
+
+# The human timeline folds runs and shows every decision.
+expect_rc 0 replay --policy "$T/p.yaml" --events "$T/a.xml"
+expect_out '^2026-03-01 22:(05|09)  calibrated +0 -> 1/10'
+expect_out '^2026-03-02 23:00  runs counted +1 -> 10/10  \(9 runs up to 2026-03-10 23:00\)$'
+expect_out '^2026-03-10 23:00  reboot scheduled +for Sun 2026-03-15 02:00 \+00:00'
+expect_out '^2026-03-15 02:00  would reboot +count 14/10'
+expect_out '^2026-03-15 02:02  boot after reboot +count 14 -> 0$'
+expect_out '^  reboots: +2 '
+expect_rc 0 replay --policy "$T/p.yaml" --events "$T/a.xml" --verbose
+[ "$(grep -c ' run counted ' "$T/out")" -eq 29 ] || fail "--verbose: not one line per run"
+
+# --until continues past the history: 12 nights reach the threshold, the
+# reboot comes on the next Sunday.
+gen_events "$T/c.xml" 2026-03-01 12
+expect_rc 0 replay --policy "$T/p.yaml" --events "$T/c.xml" --json --summary
+pycheck 'assert d["reboots"] == []' \
+  'assert d["scheduled"]["at"] == "2026-03-15T02:00:00Z", d["scheduled"]'
+expect_rc 0 replay --policy "$T/p.yaml" --events "$T/c.xml" --json --summary --until 2026-03-20T00:00Z
+pycheck 'assert [r["at"] for r in d["reboots"]] == ["2026-03-15T02:00:00Z"]' \
+  'assert d["scheduled"] is None and d["final_count"] == 0'
+
+# Splay: the seed fixes the moment; it stays inside the first 30 minutes.
+sed 's/splay: 0s/splay: 30m/' "$T/p.yaml" >"$T/s.yaml"
+expect_rc 0 replay --policy "$T/s.yaml" --events "$T/a.xml" --json --summary --seed 42
+cp "$T/out" "$T/first.json"
+expect_rc 0 replay --policy "$T/s.yaml" --events "$T/a.xml" --json --summary --seed 42
+cmp -s "$T/out" "$T/first.json" || fail "replay with the same seed differs"
+pycheck 'assert all("2026-03-15T02:00:00Z" <= r["at"] < "2026-03-15T02:30:00Z" for r in d["reboots"][:1]), d["reboots"]'
+
+# Bad input: missing events file, bad policy.
+expect_rc 2 replay --policy "$T/p.yaml" --events "$T/none.xml"
+expect_err "none\.xml"
+printf 'threshold: 99\n' >"$T/bad.yaml"
+expect_rc 2 replay --policy "$T/bad.yaml" --events "$T/a.xml"
+expect_err "bad\.yaml:1:[0-9]+: "
+
+# The bundled example: a 2008 R2 server with nightly backups over months.
+ex="$VG_SRC/tests/data/example-2008r2.xml"
+[ -f "$ex" ] || fail "the bundled example $ex is missing"
+expect_rc 0 replay --policy "$VG_SRC/policy/examples/policy.yaml" --events "$ex" --json
+pycheck \
+  'assert isinstance(d["runs_counted"], int) and d["runs_counted"] >= 60, d["runs_counted"]' \
+  'assert isinstance(d["final_count"], int) and 0 <= d["final_count"] < 64' \
+  'assert d["boots"] >= 1 and d["calibrations"] >= 1' \
+  'assert isinstance(d["reboots"], list) and len(d["reboots"]) >= 1' \
+  'assert all(r["at"].endswith("Z") and len(r["at"]) == 20 for r in d["reboots"])' \
+  'assert all(r["count"] >= 56 for r in d["reboots"]), d["reboots"]' \
+  'assert isinstance(d["timeline"], list) and len(d["timeline"]) > d["runs_counted"] // 2'
+
+pass
