@@ -370,6 +370,8 @@ static void do_reboot(vg_agent *a, const struct vg_decision *d, vg_wall_t now) {
                  "reboot not initiated: %d attempts did not lead to a boot; "
                  "run 'vssguard reset' once the cause is fixed",
                  vg_state_pending_attempts(a->state));
+    a->dirty = true; /* the guard now holds: keep it across restarts */
+    save_state(a);
     disarm(a);
     return;
   }
