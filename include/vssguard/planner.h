@@ -33,6 +33,14 @@ bool vg_plan_allowed_at(const vg_policy *p, vg_wall_t t);
  */
 int vg_plan_next_slot(const vg_policy *p, vg_wall_t from, struct vg_slot *out);
 
+/*
+ * Up to n consecutive allowed slots from from: the first as
+ * vg_plan_next_slot gives it, then each following one. Sets *nout to the
+ * number found; returns 0 when at least one was found, else VG_ENOSLOT.
+ */
+int vg_plan_slots(const vg_policy *p, vg_wall_t from, struct vg_slot *out,
+                  size_t n, size_t *nout);
+
 /* A window occurrence the planner passed over, and why. */
 struct vg_skip {
   struct vg_slot window; /* the window occurrence */
