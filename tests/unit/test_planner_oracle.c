@@ -194,10 +194,13 @@ static uint8_t rnd_days(void) {
 
 static int32_t rnd_start(int q) {
   int32_t s;
-  if (chance(45)) /* the hours where clocks change */
-    s = (int32_t)(rnd_in(0, 3) * 3600 + rnd_in(0, 3) * 900);
-  else
+  if (chance(45)) {
+    /* The hours where clocks change, on the quarter hour. */
+    int64_t hour = rnd_in(0, 3);
+    s = (int32_t)(hour * 3600 + rnd_in(0, 3) * 900);
+  } else {
     s = (int32_t)(rnd_in(0, 1439) * 60);
+  }
   if (q < 60 && chance(60))
     s += (int32_t)(q * rnd_in(1, 60 / q - 1));
   return s;
@@ -299,9 +302,11 @@ static vg_policy *rnd_policy(const struct vg_zone *z, vg_wall_t center, int q,
   int nwin = (int)rnd_in(1, 4);
   struct vg_weekly wins[4];
   for (int i = 0; i < nwin; i++) {
-    if (i > 0 && chance(35))
-      rnd_adjacent(&wins[rnd() % (uint64_t)i], &wins[i], chance(70), q);
-    else
+    if (i > 0 && chance(35)) {
+      const struct vg_weekly *to = &wins[rnd() % (uint64_t)i];
+      bool after = chance(70);
+      rnd_adjacent(to, &wins[i], after, q);
+    } else
       rnd_weekly(&wins[i], q, h);
     struct vg_window w = {wins[i]};
     assert_int_equal(vg_policy_add_window(p, &w), 0);
@@ -333,9 +338,10 @@ static vg_policy *rnd_policy(const struct vg_zone *z, vg_wall_t center, int q,
       b.to_day = rnd_month_day();
     } else {
       b.kind = VG_BLACKOUT_WEEKLY;
-      if (chance(40))
-        rnd_adjacent(near, &b.w, chance(50), q);
-      else
+      if (chance(40)) {
+        bool after = chance(50);
+        rnd_adjacent(near, &b.w, after, q);
+      } else
         rnd_weekly(&b.w, q, h);
       if (b.w.duration_s > OR_DAY)
         b.w.duration_s = b.w.duration_s / 4 / q * q;
@@ -404,7 +410,8 @@ static vg_wall_t rnd_instant(const struct oracle *o, vg_wall_t center,
     static const int nudge[] = {-61, -1, 0, 1, 59, 60};
     return o->t0 + (vg_wall_t)(k + 1) * o->q + nudge[rnd() % 6];
   }
-  vg_wall_t t = trans[rnd() % ntrans] + rnd_in(-4 * 3600, 4 * 3600);
+  vg_wall_t t = trans[rnd() % ntrans];
+  t += rnd_in(-4 * 3600, 4 * 3600);
   return t < lo ? lo : t > hi ? hi : t;
 }
 
