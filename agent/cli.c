@@ -905,7 +905,8 @@ static int cmd_replay(const struct cmd *c, int argc, char **argv) {
       {"policy", true, NULL, false},   {"events", true, NULL, false},
       {"json", false, NULL, false},    {"seed", true, NULL, false},
       {"until", true, NULL, false},    {"summary", false, NULL, false},
-      {"verbose", false, NULL, false}, {"save-state", true, NULL, false}};
+      {"verbose", false, NULL, false}, {"save-state", true, NULL, false},
+      {"sort", false, NULL, false}};
   size_t no = sizeof(o) / sizeof(o[0]);
   char *pos[1];
   int npos;
@@ -974,7 +975,10 @@ static int cmd_replay(const struct cmd *c, int argc, char **argv) {
              "below\n");
     printf("\n");
   }
-  rc = vg_replay_file(r, epath);
+  if (opt_get(o, no, "sort")->seen)
+    rc = vg_replay_file_sorted(r, epath);
+  else
+    rc = vg_replay_file(r, epath);
   if (rc == 0 && until != 0)
     rc = vg_replay_advance(r, until);
   if (!json)
@@ -1089,7 +1093,7 @@ static int cmd_replay(const struct cmd *c, int argc, char **argv) {
       printf("  LOCKED:        the reboot-loop guard held\n");
     if (s->out_of_order > 0)
       printf("  note:          %llu events were older than the one before "
-             "them; export in chronological order for an exact replay\n",
+             "them; replay with --sort for an exact result\n",
              (unsigned long long)s->out_of_order);
     rc = fflush(stdout) == 0 ? VG_EXIT_OK : VG_EXIT_FAIL;
   }
@@ -1396,7 +1400,7 @@ static const struct cmd commands[] = {
      "from (default, file or gpo).\n"},
     {"replay", cmd_replay,
      "--policy FILE --events FILE.xml [--json] [--seed S] [--until TIME]\n"
-     "        [--summary] [--verbose] [--save-state FILE]",
+     "        [--summary] [--verbose] [--sort] [--save-state FILE]",
      "replay a recorded event history in simulated time",
      "Replays a wevtutil /f:xml export through the agent's counting and\n"
      "decisions in simulated time: runs counted, calibrations, boots, the\n"
@@ -1404,7 +1408,9 @@ static const struct cmd commands[] = {
      "followed by a simulated boot). --until continues the simulated clock\n"
      "past the last event; --verbose shows every run; --summary prints no\n"
      "timeline; --save-state writes the final state. --seed fixes the splay\n"
-     "(default 1).\n"},
+     "(default 1). Events are replayed in the file's order (wevtutil gives\n"
+     "one query oldest first); --sort orders them by time first, for several\n"
+     "exports concatenated, one per channel.\n"},
     {"status", cmd_status,
      "[--state FILE] [--policy FILE] [--json | --prometheus]",
      "show the agent's state: count, schedule, reboot history",

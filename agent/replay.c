@@ -368,3 +368,150 @@ int vg_replay_file(vg_replay *r, const char *path) {
   r->st.final_count = vg_state_count(r->state);
   return rc;
 }
+
+/*
+ * A compact copy of the parts of an event the tracker reads, for sorting.
+ * Channel and provider are interned; BackupTime and the text are kept only
+ * when present.
+ */
+struct cev {
+  vg_wall_t time;
+  uint64_t record_id;
+  uint64_t seq; /* position in the file: keeps the sort stable */
+  uint32_t event_id;
+  int level;
+  uint16_t channel, provider;
+  char *backup_time;
+  char *text;
+};
+
+#define MAX_NAMES 256
+
+struct collect {
+  struct cev *ev;
+  size_t n, cap;
+  char *names[MAX_NAMES];
+  size_t nnames;
+  int err;
+};
+
+/* The index of name in the intern table, adding it. */
+static int intern(struct collect *c, const char *name, uint16_t *out) {
+  for (size_t i = 0; i < c->nnames; i++)
+    if (strcmp(c->names[i], name) == 0) {
+      *out = (uint16_t)i;
+      return 0;
+    }
+  if (c->nnames == MAX_NAMES)
+    return VG_ERANGE;
+  size_t len = strlen(name) + 1;
+  char *copy = malloc(len);
+  if (copy == NULL)
+    return VG_ENOMEM;
+  memcpy(copy, name, len);
+  c->names[c->nnames] = copy;
+  *out = (uint16_t)c->nnames++;
+  return 0;
+}
+
+static char *dup_or_null(const char *s) {
+  if (s == NULL || *s == '\0')
+    return NULL;
+  size_t len = strlen(s) + 1;
+  char *d = malloc(len);
+  if (d != NULL)
+    memcpy(d, s, len);
+  return d;
+}
+
+static void on_collect(const struct vg_event *ev, void *ud) {
+  struct collect *c = ud;
+  if (c->err != 0)
+    return;
+  if (c->n == c->cap) {
+    size_t cap = c->cap ? c->cap * 2 : 1024;
+    struct cev *e = realloc(c->ev, cap * sizeof(*e));
+    if (e == NULL) {
+      c->err = VG_ENOMEM;
+      return;
+    }
+    c->ev = e;
+    c->cap = cap;
+  }
+  struct cev *e = &c->ev[c->n];
+  memset(e, 0, sizeof(*e));
+  e->time = ev->time;
+  e->record_id = ev->record_id;
+  e->seq = c->n;
+  e->event_id = ev->event_id;
+  e->level = ev->level;
+  int rc = intern(c, ev->channel, &e->channel);
+  if (rc == 0)
+    rc = intern(c, ev->provider, &e->provider);
+  if (rc != 0) {
+    c->err = rc;
+    return;
+  }
+  const char *bt = vg_event_field(ev, "BackupTime");
+  e->backup_time = dup_or_null(bt);
+  e->text = dup_or_null(ev->text);
+  if ((bt != NULL && *bt != '\0' && e->backup_time == NULL) ||
+      (ev->text != NULL && *ev->text != '\0' && e->text == NULL)) {
+    c->err = VG_ENOMEM;
+    return;
+  }
+  c->n++;
+}
+
+static int cev_cmp(const void *a, const void *b) {
+  const struct cev *x = a, *y = b;
+  if (x->time != y->time)
+    return x->time < y->time ? -1 : 1;
+  return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+static void collect_free(struct collect *c) {
+  for (size_t i = 0; i < c->n; i++) {
+    free(c->ev[i].backup_time);
+    free(c->ev[i].text);
+  }
+  free(c->ev);
+  for (size_t i = 0; i < c->nnames; i++)
+    free(c->names[i]);
+}
+
+int vg_replay_file_sorted(vg_replay *r, const char *path) {
+  struct collect c;
+  memset(&c, 0, sizeof(c));
+  vg_evparser *p = vg_evparser_new(on_collect, &c);
+  if (p == NULL)
+    return VG_ENOMEM;
+  int rc = vg_evparser_parse_file(p, path);
+  r->st.malformed += vg_evparser_skipped(p);
+  vg_evparser_free(p);
+  if (rc == 0)
+    rc = c.err;
+  if (rc == 0 && c.n > 1)
+    qsort(c.ev, c.n, sizeof(*c.ev), cev_cmp);
+  for (size_t i = 0; rc == 0 && i < c.n; i++) {
+    const struct cev *e = &c.ev[i];
+    struct vg_event ev;
+    memset(&ev, 0, sizeof(ev));
+    snprintf(ev.channel, sizeof(ev.channel), "%s", c.names[e->channel]);
+    snprintf(ev.provider, sizeof(ev.provider), "%s", c.names[e->provider]);
+    ev.event_id = e->event_id;
+    ev.level = e->level;
+    ev.record_id = e->record_id;
+    ev.time = e->time;
+    if (e->backup_time != NULL) {
+      snprintf(ev.fields[0].name, sizeof(ev.fields[0].name), "BackupTime");
+      ev.fields[0].value = e->backup_time;
+      ev.nfields = 1;
+    }
+    ev.text = e->text != NULL ? e->text : "";
+    rc = vg_replay_event(r, &ev);
+  }
+  collect_free(&c);
+  r->st.final_count = vg_state_count(r->state);
+  return rc;
+}

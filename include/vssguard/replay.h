@@ -101,6 +101,15 @@ int vg_replay_event(vg_replay *r, const struct vg_event *ev);
 int vg_replay_file(vg_replay *r, const char *path);
 
 /*
+ * Same, for an export whose events are not in time order (for example one
+ * wevtutil query per channel, concatenated): reads every event into a
+ * compact form first, sorts them by time (stable, so records of one
+ * instant keep the file's order) and replays them. Uses memory in
+ * proportion to the number of events.
+ */
+int vg_replay_file_sorted(vg_replay *r, const char *path);
+
+/*
  * Advances simulated time to until (no event), running the decisions on the
  * way: a reboot scheduled near the end of the history still happens. An
  * until earlier than the simulated clock does nothing.
