@@ -43,6 +43,9 @@ struct ctx {
   yaml_parser_t parser;
   const char *buf;
   size_t len;
+  /* Anchors and aliases: the first of each is reported, then counted. */
+  size_t nanchors, naliases;
+  size_t anchor_diag, alias_diag; /* index in d of the first, or SIZE_MAX */
 };
 
 static void err_at(struct ctx *c, int line, int col, const char *fmt, ...)
@@ -157,7 +160,9 @@ static void report_parser_error(struct ctx *c) {
       err_at(c, line, col, "invalid UTF-8 (%s); save the policy as UTF-8 text",
              p->problem);
     else
-      err_at(c, line, col, "unreadable text: %s",
+      err_at(c, line, col,
+             "invalid character (byte 0x%02x): %s; is this a text file?",
+             (unsigned)p->problem_value & 0xffu,
              p->problem ? p->problem : "error");
     return;
   default: break;
@@ -171,6 +176,10 @@ static void report_parser_error(struct ctx *c) {
     hint = "; check the indentation, or quote a value that contains ': '";
   else if (p->problem && strstr(p->problem, "expected ':'") != NULL)
     hint = "; a key needs ': ' after it";
+  else if (p->problem && (strstr(p->problem, "expected key") != NULL ||
+                          strstr(p->problem, "expected <block end>") != NULL ||
+                          strstr(p->problem, "expected '-'") != NULL))
+    hint = "; check the indentation";
   if (p->context != NULL && (p->context_mark.line != p->problem_mark.line ||
                              p->context_mark.column != p->problem_mark.column))
     err_at(
@@ -185,13 +194,38 @@ static void report_parser_error(struct ctx *c) {
            p->problem ? p->problem : "error", hint);
 }
 
-/* Reports anchors, which only serve aliases. */
+/*
+ * Reports anchors, which only serve aliases. The first one is reported with
+ * its position; later ones are counted and mentioned in that message.
+ */
 static void check_anchor(struct ctx *c, const yaml_char_t *anchor,
                          const yaml_mark_t *m) {
-  if (anchor != NULL)
-    err_at(c, (int)m->line + 1, (int)m->column + 1,
-           "anchors are not allowed ('&%s'); write each value out in full",
-           (const char *)anchor);
+  if (anchor == NULL)
+    return;
+  if (c->nanchors++ > 0)
+    return;
+  size_t before = c->d->n;
+  err_at(c, (int)m->line + 1, (int)m->column + 1,
+         "anchors are not allowed ('&%s'); write each value out in full",
+         (const char *)anchor);
+  if (c->d->n > before)
+    c->anchor_diag = before;
+}
+
+/* Appends "(N more ...)" to the first anchor and alias diagnostics. */
+static void note_repeats(struct ctx *c) {
+  if (c->nanchors > 1 && c->anchor_diag != SIZE_MAX) {
+    struct vg_diag *g = &c->d->items[c->anchor_diag];
+    size_t n = strlen(g->msg);
+    snprintf(g->msg + n, sizeof(g->msg) - n, " (%zu more anchors)",
+             c->nanchors - 1);
+  }
+  if (c->naliases > 1 && c->alias_diag != SIZE_MAX) {
+    struct vg_diag *g = &c->d->items[c->alias_diag];
+    size_t n = strlen(g->msg);
+    snprintf(g->msg + n, sizeof(g->msg) - n, " (%zu more aliases)",
+             c->naliases - 1);
+  }
 }
 
 /*
@@ -212,9 +246,14 @@ static int read_node(struct ctx *c, int depth, struct node **out) {
   case YAML_SEQUENCE_END_EVENT:
   case YAML_MAPPING_END_EVENT: rc = 1; break;
   case YAML_ALIAS_EVENT:
-    err_at(c, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
-           "aliases are not allowed ('*%s'); write each value out in full",
-           (const char *)ev.data.alias.anchor);
+    if (c->naliases++ == 0) {
+      size_t before = c->d->n;
+      err_at(c, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
+             "aliases are not allowed ('*%s'); write each value out in full",
+             (const char *)ev.data.alias.anchor);
+      if (c->d->n > before)
+        c->alias_diag = before;
+    }
     n = node_new(N_NULL, &ev.start_mark);
     if (n == NULL)
       rc = -1;
@@ -1112,6 +1151,7 @@ int vg_policy_load_string(const char *name, const char *buf, size_t len,
   c.d = d;
   c.buf = buf;
   c.len = len;
+  c.anchor_diag = c.alias_diag = SIZE_MAX;
   *out = NULL;
   size_t first = d->n;
   if (len > POLICY_MAX_BYTES) {
@@ -1144,6 +1184,7 @@ int vg_policy_load_string(const char *name, const char *buf, size_t len,
   }
   if (c.errors == 0 && !c.nomem && vg_policy_validate(c.p, c.name, d) != VG_OK)
     c.errors++;
+  note_repeats(&c);
   if (!c.stop)
     sort_diags(d, first);
   if (c.nomem || c.errors > 0) {
