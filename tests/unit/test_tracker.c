@@ -1,0 +1,608 @@
+/*
+ * Unit tests of the session tracker: each counting rule, exactly-once
+ * counting under duplicates and replays, failed runs with and without
+ * count_failed, calibration from VSS 12289, boots from events and from the
+ * platform, stale events, confirmation of a pending reboot attempt, and a
+ * replay of the bundled example export against the numbers its generator
+ * wrote into it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vssguard/event.h"
+#include "vssguard/log.h"
+#include "vssguard/state.h"
+#include "vssguard/tracker.h"
+
+#define WSB "Microsoft-Windows-Backup"
+/* 2026-06-01T21:00:00Z */
+#define T0 ((vg_wall_t)1780347600)
+#define DAY 86400
+
+static vg_state *st;
+static uint64_t next_rec[3];
+
+static int setup(void **state) {
+  (void)state;
+  st = vg_state_new();
+  memset(next_rec, 0, sizeof(next_rec));
+  return st ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  vg_state_free(st);
+  return 0;
+}
+
+static void fmt_time(vg_wall_t t, char *buf, size_t len) {
+  int64_t days = t / DAY, secs = t % DAY;
+  /* Civil from days (Howard Hinnant's algorithm). */
+  int64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+  snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.437Z", (int)y, (int)m,
+           (int)d, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+}
+
+/* Builds an event; rec 0 takes the channel's next record id. */
+struct evb {
+  struct vg_event ev;
+  char bt[40];
+  char text[512];
+};
+
+static int chan_index(const char *channel) {
+  return strcmp(channel, WSB) == 0 ? 0 : strcmp(channel, "System") == 0 ? 1 : 2;
+}
+
+static struct vg_event *mk(struct evb *b, const char *channel,
+                           const char *provider, uint32_t id, int level,
+                           vg_wall_t t) {
+  memset(b, 0, sizeof(*b));
+  snprintf(b->ev.channel, sizeof(b->ev.channel), "%s", channel);
+  snprintf(b->ev.provider, sizeof(b->ev.provider), "%s", provider);
+  b->ev.event_id = id;
+  b->ev.level = level;
+  b->ev.time = t;
+  b->ev.record_id = ++next_rec[chan_index(channel)];
+  b->ev.text = b->text;
+  return &b->ev;
+}
+
+static struct vg_event *wsb(struct evb *b, uint32_t id, vg_wall_t t,
+                            vg_wall_t backup_time) {
+  int level = id == 5 ? 2 : 4;
+  mk(b, WSB, WSB, id, level, t);
+  if (backup_time != 0) {
+    fmt_time(backup_time, b->bt, sizeof(b->bt));
+    b->ev.nfields = 1;
+    snprintf(b->ev.fields[0].name, sizeof(b->ev.fields[0].name), "BackupTime");
+    b->ev.fields[0].value = b->bt;
+  }
+  return &b->ev;
+}
+
+static enum vg_track_kind apply(struct vg_event *ev, bool count_failed) {
+  struct vg_track_result r;
+  assert_int_equal(vg_tracker_apply(st, ev, count_failed, &r), 0);
+  assert_int_equal(r.count_after, vg_state_count(st));
+  return r.kind;
+}
+
+/* One complete successful nightly run at t: 1, 4 (BackupTime), 14. */
+static void good_run(vg_wall_t t) {
+  struct evb b;
+  assert_int_equal(apply(wsb(&b, 1, t + 4, 0), true), VG_TRACK_RUN_STARTED);
+  assert_int_equal(apply(wsb(&b, 4, t + 2880, t + 4), true),
+                   VG_TRACK_RUN_COUNTED);
+  assert_int_equal(apply(wsb(&b, 14, t + 2881, 0), true), VG_TRACK_RUN_ENDED);
+}
+
+static void test_run_counted_once(void **state) {
+  (void)state;
+  good_run(T0);
+  assert_int_equal(vg_state_count(st), 1);
+  good_run(T0 + DAY);
+  assert_int_equal(vg_state_count(st), 2);
+  vg_wall_t starts[4];
+  assert_int_equal(vg_state_runs(st, starts, 4), 2);
+  assert_int_equal(starts[0], T0 + 4);
+  assert_int_equal(starts[1], T0 + DAY + 4);
+  assert_int_equal(vg_state_last_record(st, WSB), 6);
+  assert_int_equal(vg_state_last_event_time(st), T0 + DAY + 2881);
+}
+
+static void test_end_events_in_any_order(void **state) {
+  (void)state;
+  struct evb b;
+  struct vg_track_result r;
+  /* 14 first: outcome unknown, counted conservatively; 4 after it is the
+   * same run (by BackupTime) and adds nothing. */
+  apply(wsb(&b, 1, T0, 0), true);
+  assert_int_equal(apply(wsb(&b, 14, T0 + 3000, 0), false),
+                   VG_TRACK_RUN_COUNTED);
+  assert_int_equal(apply(wsb(&b, 4, T0 + 3001, T0), false), VG_TRACK_RUN_ENDED);
+  assert_int_equal(vg_state_count(st), 1);
+  /* No start event: 4 makes the run from BackupTime; 14 without BackupTime
+   * joins the run that just ended. */
+  assert_int_equal(apply(wsb(&b, 4, T0 + DAY + 2000, T0 + DAY), true),
+                   VG_TRACK_RUN_COUNTED);
+  assert_int_equal(
+      vg_tracker_apply(st, wsb(&b, 14, T0 + DAY + 2001, 0), true, &r), 0);
+  assert_int_equal(r.kind, VG_TRACK_RUN_ENDED);
+  assert_int_equal(r.run_start, T0 + DAY);
+  /* Only 14, nothing else: a run, counted. */
+  assert_int_equal(apply(wsb(&b, 14, T0 + 2 * DAY + 2000, 0), true),
+                   VG_TRACK_RUN_COUNTED);
+  assert_int_equal(vg_state_count(st), 3);
+  /* BackupTime within 10 minutes of the start event's time matches. */
+  apply(wsb(&b, 1, T0 + 3 * DAY + 30, 0), true);
+  assert_int_equal(
+      apply(wsb(&b, 4, T0 + 3 * DAY + 3000, T0 + 3 * DAY + 500), true),
+      VG_TRACK_RUN_COUNTED);
+  assert_int_equal(
+      apply(wsb(&b, 4, T0 + 3 * DAY + 3001, T0 + 3 * DAY + 31), true),
+      VG_TRACK_RUN_ENDED);
+  assert_int_equal(vg_state_count(st), 4);
+}
+
+static void test_failed_runs(void **state) {
+  (void)state;
+  struct evb b;
+  struct vg_track_result r;
+  /* count_failed off: 5 ends the run uncounted, 14 keeps it so. */
+  apply(wsb(&b, 1, T0, 0), false);
+  assert_int_equal(vg_tracker_apply(st, wsb(&b, 5, T0 + 600, T0), false, &r),
+                   0);
+  assert_int_equal(r.kind, VG_TRACK_RUN_ENDED);
+  assert_true(r.failed);
+  assert_int_equal(apply(wsb(&b, 14, T0 + 601, 0), false), VG_TRACK_RUN_ENDED);
+  assert_int_equal(vg_state_count(st), 0);
+  /* count_failed on: counted once. */
+  apply(wsb(&b, 1, T0 + DAY, 0), true);
+  assert_int_equal(
+      vg_tracker_apply(st, wsb(&b, 5, T0 + DAY + 600, T0 + DAY), true, &r), 0);
+  assert_int_equal(r.kind, VG_TRACK_RUN_COUNTED);
+  assert_true(r.failed);
+  assert_int_equal(apply(wsb(&b, 14, T0 + DAY + 601, 0), true),
+                   VG_TRACK_RUN_ENDED);
+  assert_int_equal(vg_state_count(st), 1);
+  /* Another Level<=3 event (50, out of space) ends the open run as failed;
+   * the 5 that follows is the same run. */
+  apply(wsb(&b, 1, T0 + 2 * DAY, 0), false);
+  mk(&b, WSB, WSB, 50, 2, T0 + 2 * DAY + 900);
+  assert_int_equal(apply(&b.ev, false), VG_TRACK_RUN_ENDED);
+  assert_int_equal(apply(wsb(&b, 5, T0 + 2 * DAY + 901, T0 + 2 * DAY), true),
+                   VG_TRACK_RUN_COUNTED);
+  assert_int_equal(apply(wsb(&b, 14, T0 + 2 * DAY + 902, 0), true),
+                   VG_TRACK_RUN_ENDED);
+  assert_int_equal(vg_state_count(st), 2);
+  /* A Level 4 event of another id is no failure. */
+  mk(&b, WSB, WSB, 8, 4, T0 + 3 * DAY);
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_IGNORED);
+  /* A failure with no run at all makes a failed run. */
+  mk(&b, WSB, WSB, 517, 2, T0 + 4 * DAY);
+  assert_int_equal(apply(&b.ev, false), VG_TRACK_RUN_ENDED);
+  mk(&b, WSB, WSB, 49, 3, T0 + 5 * DAY);
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_RUN_COUNTED);
+  assert_int_equal(vg_state_count(st), 3);
+}
+
+static void test_duplicates(void **state) {
+  (void)state;
+  struct evb b1, b4, b14;
+  wsb(&b1, 1, T0, 0);
+  wsb(&b4, 4, T0 + 2000, T0);
+  wsb(&b14, 14, T0 + 2001, 0);
+  for (int i = 0; i < 3; i++) {
+    enum vg_track_kind k1 = apply(&b1.ev, true);
+    enum vg_track_kind k4 = apply(&b4.ev, true);
+    enum vg_track_kind k14 = apply(&b14.ev, true);
+    if (i > 0) {
+      assert_int_equal(k1, VG_TRACK_DUPLICATE);
+      assert_int_equal(k4, VG_TRACK_DUPLICATE);
+      assert_int_equal(k14, VG_TRACK_DUPLICATE);
+    }
+  }
+  assert_int_equal(vg_state_count(st), 1);
+  /* Record ids are per channel: the same id on another channel is new. */
+  struct evb b;
+  mk(&b, "System", "EventLog", 6005, 4, T0 + 3000);
+  b.ev.record_id = 1;
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_BOOT);
+  /* Replaying the older run after the boot: duplicates, not stale. */
+  assert_int_equal(apply(&b4.ev, true), VG_TRACK_DUPLICATE);
+  /* A cleared log restarts numbering: a lower record id on an event newer
+   * than everything applied is new. */
+  wsb(&b, 1, T0 + DAY, 0);
+  b.ev.record_id = 1;
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_RUN_STARTED);
+  wsb(&b, 4, T0 + DAY + 100, T0 + DAY);
+  b.ev.record_id = 2;
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_RUN_COUNTED);
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_DUPLICATE);
+  assert_int_equal(vg_state_count(st), 1);
+}
+
+static void test_calibration(void **state) {
+  (void)state;
+  struct evb b;
+  good_run(T0);
+  good_run(T0 + DAY);
+  /* A 12289 during a run: the count becomes N and that run is in it. */
+  apply(wsb(&b, 1, T0 + 2 * DAY, 0), true);
+  mk(&b, "Application", "VSS", 12289, 2, T0 + 2 * DAY + 1400);
+  snprintf(b.text, sizeof(b.text),
+           "0x80042409\n...\n\nOperation:\n   PostSnapshot Event\n\nContext:\n"
+           "   Writer Name: NTDS\n   Maximum supported sessions: 64\n"
+           "   Completed sessions: 8\n   Active sessions: 64\n"
+           "   Aborted sessions: 0\n");
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_CALIBRATED);
+  assert_int_equal(vg_state_count(st), 64);
+  /* Several writers report during one run. */
+  mk(&b, "Application", "VSS", 12289, 2, T0 + 2 * DAY + 1401);
+  snprintf(b.text, sizeof(b.text), "Active sessions:\t\n64");
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_CALIBRATED);
+  assert_int_equal(apply(wsb(&b, 4, T0 + 2 * DAY + 2000, T0 + 2 * DAY), true),
+                   VG_TRACK_RUN_ENDED);
+  assert_int_equal(vg_state_count(st), 64);
+  /* The next run counts on from the observed value. */
+  good_run(T0 + 3 * DAY);
+  assert_int_equal(vg_state_count(st), 65);
+  /* Outside a run, a smaller observed count also wins. */
+  mk(&b, "Application", "VSS", 12289, 2, T0 + 4 * DAY);
+  snprintf(b.text, sizeof(b.text), "Active sessions: 12");
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_CALIBRATED);
+  assert_int_equal(vg_state_count(st), 12);
+  /* Without the counter line, or from another provider or id: ignored. */
+  mk(&b, "Application", "VSS", 12289, 2, T0 + 4 * DAY + 1);
+  snprintf(b.text, sizeof(b.text), "Active sessions: none");
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_IGNORED);
+  mk(&b, "Application", "VSS", 8193, 2, T0 + 4 * DAY + 2);
+  snprintf(b.text, sizeof(b.text), "Active sessions: 3");
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_IGNORED);
+  mk(&b, "Application", "Other", 12289, 2, T0 + 4 * DAY + 3);
+  snprintf(b.text, sizeof(b.text), "Active sessions: 3");
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_IGNORED);
+  assert_int_equal(vg_state_count(st), 12);
+}
+
+static void test_boot_events(void **state) {
+  (void)state;
+  struct evb b;
+  struct vg_track_result r;
+  good_run(T0);
+  good_run(T0 + DAY);
+  mk(&b, "System", "Microsoft-Windows-Kernel-General", 12, 4, T0 + 2 * DAY);
+  assert_int_equal(vg_tracker_apply(st, &b.ev, true, &r), 0);
+  assert_int_equal(r.kind, VG_TRACK_BOOT);
+  assert_int_equal(r.count_before, 2);
+  assert_int_equal(r.count_after, 0);
+  assert_false(r.remediated);
+  assert_int_equal(vg_state_boot_time(st), T0 + 2 * DAY);
+  vg_wall_t starts[4];
+  assert_int_equal(vg_state_runs(st, starts, 4), 0);
+  /* EventLog 6005 of the same boot, 40 s later: not a second boot. */
+  mk(&b, "System", "EventLog", 6005, 4, T0 + 2 * DAY + 40);
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_IGNORED);
+  good_run(T0 + 2 * DAY + 3600);
+  assert_int_equal(vg_state_count(st), 1);
+  /* 6005 from another provider, or 12 from EventLog: no boot. */
+  mk(&b, "System", "Service Control Manager", 6005, 4, T0 + 3 * DAY);
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_IGNORED);
+  mk(&b, "System", "EventLog", 12, 4, T0 + 3 * DAY);
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_IGNORED);
+  /* A later 6005 alone is a boot. */
+  mk(&b, "System", "EventLog", 6005, 4, T0 + 4 * DAY);
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_BOOT);
+  assert_int_equal(vg_state_count(st), 0);
+}
+
+static void test_platform_boot_time(void **state) {
+  (void)state;
+  struct vg_track_result r;
+  /* Fresh state: the boot time becomes known, nothing to reset. */
+  assert_int_equal(vg_tracker_boot_time(st, T0, &r), 0);
+  assert_int_equal(r.kind, VG_TRACK_IGNORED);
+  assert_int_equal(vg_state_boot_time(st), T0);
+  good_run(T0 + 3600);
+  /* Jitter of the computed boot time is no boot. */
+  assert_int_equal(vg_tracker_boot_time(st, T0 + 90, &r), 0);
+  assert_int_equal(r.kind, VG_TRACK_IGNORED);
+  assert_int_equal(vg_tracker_boot_time(st, T0 - 300, &r), 0);
+  assert_int_equal(r.kind, VG_TRACK_IGNORED);
+  assert_int_equal(vg_state_count(st), 1);
+  assert_int_equal(vg_state_boot_time(st), T0);
+  /* More than two minutes later: a boot. */
+  assert_int_equal(vg_tracker_boot_time(st, T0 + DAY, &r), 0);
+  assert_int_equal(r.kind, VG_TRACK_BOOT);
+  assert_int_equal(r.count_before, 1);
+  assert_int_equal(vg_state_count(st), 0);
+  assert_int_equal(vg_state_boot_time(st), T0 + DAY);
+
+  /* A state that counted runs without a boot time, all before the platform's
+   * boot: they belong to an earlier boot. */
+  vg_state *s2 = vg_state_new();
+  vg_state *keep = st;
+  st = s2;
+  good_run(T0);
+  assert_int_equal(vg_tracker_boot_time(st, T0 + DAY, &r), 0);
+  assert_int_equal(r.kind, VG_TRACK_BOOT);
+  assert_int_equal(vg_state_count(st), 0);
+  st = keep;
+  vg_state_free(s2);
+}
+
+static void test_stale_events(void **state) {
+  (void)state;
+  struct evb b;
+  struct vg_track_result r;
+  assert_int_equal(vg_tracker_boot_time(st, T0 + DAY, &r), 0);
+  /* Yesterday's run, replayed from a backfill: stale, but the position
+   * moves on. */
+  assert_int_equal(apply(wsb(&b, 1, T0, 0), true), VG_TRACK_STALE);
+  assert_int_equal(apply(wsb(&b, 4, T0 + 2000, T0), true), VG_TRACK_STALE);
+  assert_int_equal(vg_state_last_record(st, WSB), 2);
+  mk(&b, "Application", "VSS", 12289, 2, T0 + 1000);
+  snprintf(b.text, sizeof(b.text), "Active sessions: 64");
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_STALE);
+  mk(&b, "System", "EventLog", 6005, 4, T0);
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_STALE);
+  assert_int_equal(vg_state_count(st), 0);
+  /* Up to a minute before the boot time is still this boot. */
+  assert_int_equal(apply(wsb(&b, 14, T0 + DAY - 50, 0), true),
+                   VG_TRACK_RUN_COUNTED);
+  assert_int_equal(vg_state_count(st), 1);
+}
+
+static void test_pending_attempt_confirmed(void **state) {
+  (void)state;
+  struct evb b;
+  struct vg_track_result r;
+  assert_int_equal(vg_tracker_boot_time(st, T0 - DAY, &r), 0);
+  good_run(T0);
+  assert_int_equal(vg_state_record_attempt(st, T0 + 7200), 0);
+  assert_int_equal(vg_state_pending_attempts(st), 1);
+  struct vg_sched sc = {true, T0 + 7200, T0 + 7000, T0 + 9000};
+  vg_state_set_scheduled(st, &sc);
+  mk(&b, "System", "Microsoft-Windows-Kernel-General", 12, 4, T0 + 7500);
+  assert_int_equal(vg_tracker_apply(st, &b.ev, true, &r), 0);
+  assert_int_equal(r.kind, VG_TRACK_BOOT);
+  assert_true(r.remediated);
+  assert_int_equal(vg_state_pending_attempts(st), 0);
+  struct vg_reboot_rec h[4];
+  assert_int_equal(vg_state_history(st, h, 4), 1);
+  assert_true(h[0].confirmed);
+  assert_int_equal(h[0].count, 1);
+  vg_state_scheduled(st, &sc);
+  assert_false(sc.set);
+  /* The same through the platform's boot time. */
+  assert_int_equal(vg_state_record_attempt(st, T0 + DAY), 0);
+  assert_int_equal(vg_tracker_boot_time(st, T0 + DAY + 300, &r), 0);
+  assert_int_equal(r.kind, VG_TRACK_BOOT);
+  assert_true(r.remediated);
+  assert_int_equal(vg_state_history(st, h, 4), 2);
+  assert_true(h[1].confirmed);
+  /* A boot without a pending attempt is no remediation. */
+  assert_int_equal(vg_tracker_boot_time(st, T0 + 2 * DAY, &r), 0);
+  assert_false(r.remediated);
+}
+
+static void test_backup_in_progress(void **state) {
+  (void)state;
+  struct evb b;
+  assert_false(vg_state_backup_in_progress(st, T0));
+  apply(wsb(&b, 1, T0, 0), true);
+  assert_true(vg_state_backup_in_progress(st, T0 + 60));
+  assert_true(vg_state_backup_in_progress(st, T0 + DAY - 1));
+  assert_false(vg_state_backup_in_progress(st, T0 + DAY + 1));
+  apply(wsb(&b, 4, T0 + 2000, T0), true);
+  assert_false(vg_state_backup_in_progress(st, T0 + 2001));
+  /* A run that never ended is closed by the next start; its late end event
+   * still counts it. */
+  apply(wsb(&b, 1, T0 + DAY, 0), true);
+  apply(wsb(&b, 1, T0 + 2 * DAY, 0), true);
+  apply(wsb(&b, 4, T0 + 2 * DAY + 2000, T0 + 2 * DAY), true);
+  assert_false(vg_state_backup_in_progress(st, T0 + 2 * DAY + 2001));
+  assert_int_equal(vg_state_count(st), 2);
+  assert_int_equal(apply(wsb(&b, 4, T0 + 2 * DAY + 2002, T0 + DAY), true),
+                   VG_TRACK_RUN_COUNTED);
+  assert_int_equal(vg_state_count(st), 3);
+}
+
+static void test_ignored_and_invalid(void **state) {
+  (void)state;
+  struct evb b;
+  struct vg_track_result r;
+  mk(&b, "", "X", 1, 4, T0);
+  assert_int_equal(vg_tracker_apply(st, &b.ev, true, &r), VG_EINVAL);
+  mk(&b, "Security", "Microsoft-Windows-Security-Auditing", 4624, 0, T0);
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_IGNORED);
+  assert_int_equal(vg_state_last_record(st, "Security"), 0);
+  /* Another provider logging into the backup channel does not count. */
+  mk(&b, WSB, "SomethingElse", 4, 4, T0);
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_IGNORED);
+  assert_int_equal(vg_state_count(st), 0);
+  assert_string_equal(vg_track_kind_name(VG_TRACK_RUN_COUNTED), "run counted");
+  assert_string_equal(vg_track_kind_name(VG_TRACK_CALIBRATED), "calibrated");
+  assert_string_equal(vg_track_kind_name(VG_TRACK_BOOT), "boot");
+}
+
+static void test_runs_bounded(void **state) {
+  (void)state;
+  for (int i = 0; i < VG_STATE_MAX_RUNS + 44; i++)
+    good_run(T0 + (vg_wall_t)i * DAY);
+  assert_int_equal(vg_state_count(st), VG_STATE_MAX_RUNS + 44);
+  vg_wall_t starts[VG_STATE_MAX_RUNS + 1];
+  assert_int_equal(vg_state_runs(st, starts, VG_STATE_MAX_RUNS + 1),
+                   VG_STATE_MAX_RUNS);
+  assert_int_equal(starts[0], T0 + 44 * DAY + 4);
+  /* The serialized state loads back. */
+  char *text = vg_state_serialize(st);
+  vg_state *back = NULL;
+  char err[256];
+  assert_int_equal(
+      vg_state_load_string("s", text, strlen(text), &back, err, sizeof(err)),
+      0);
+  assert_int_equal(vg_state_count(back), VG_STATE_MAX_RUNS + 44);
+  vg_state_free(back);
+  free(text);
+}
+
+/* Replays: the parser feeds the tracker. */
+struct replay {
+  vg_state *s;
+  bool count_failed;
+  int counted, calibrations, boots, duplicates, stale;
+};
+
+static void on_event(const struct vg_event *ev, void *ud) {
+  struct replay *rp = ud;
+  struct vg_track_result r;
+  assert_int_equal(vg_tracker_apply(rp->s, ev, rp->count_failed, &r), 0);
+  rp->counted += r.kind == VG_TRACK_RUN_COUNTED;
+  rp->calibrations += r.kind == VG_TRACK_CALIBRATED;
+  rp->boots += r.kind == VG_TRACK_BOOT;
+  rp->duplicates += r.kind == VG_TRACK_DUPLICATE;
+  rp->stale += r.kind == VG_TRACK_STALE;
+}
+
+static char *read_all(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  assert_non_null(buf);
+  assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+  buf[n] = '\0';
+  fclose(f);
+  *len = (size_t)n;
+  return buf;
+}
+
+/* Reads "key=N" from the generator's comment. */
+static long expected(const char *buf, const char *key) {
+  char pat[64];
+  snprintf(pat, sizeof(pat), " %s=", key);
+  const char *p = strstr(buf, pat);
+  if (p == NULL)
+    fail_msg("the example has no %s", key);
+  return strtol(p + strlen(pat), NULL, 10);
+}
+
+static void test_example_replay(void **state) {
+  (void)state;
+  size_t len;
+  char *buf = read_all(VG_TEST_DATA "/example-2008r2.xml", &len);
+  for (int cf = 0; cf < 2; cf++) {
+    vg_state *s = vg_state_new();
+    struct replay rp = {s, cf == 1, 0, 0, 0, 0, 0};
+    vg_evparser *p = vg_evparser_new(on_event, &rp);
+    assert_int_equal(vg_evparser_feed(p, buf, len), 0);
+    vg_evparser_finish(p);
+    assert_int_equal(vg_evparser_skipped(p), 0);
+    long want = expected(buf, cf ? "final_count_failed_counted"
+                                 : "final_count_failed_not_counted");
+    assert_int_equal(vg_state_count(s), want);
+    assert_int_equal(rp.boots, expected(buf, "boots"));
+    assert_int_equal(rp.calibrations, expected(buf, "vss_12289"));
+    assert_int_equal(rp.duplicates, expected(buf, "duplicates"));
+    assert_int_equal(rp.stale, 0);
+    /* Replaying the whole file again, in odd chunks, changes nothing. */
+    struct replay again = {s, cf == 1, 0, 0, 0, 0, 0};
+    vg_evparser *p2 = vg_evparser_new(on_event, &again);
+    for (size_t off = 0; off < len; off += 4093)
+      assert_int_equal(
+          vg_evparser_feed(p2, buf + off, len - off < 4093 ? len - off : 4093),
+          0);
+    vg_evparser_finish(p2);
+    assert_int_equal(vg_state_count(s), want);
+    assert_int_equal(again.counted, 0);
+    assert_int_equal(again.boots, 0);
+    vg_evparser_free(p2);
+    vg_evparser_free(p);
+    vg_state_free(s);
+  }
+  free(buf);
+}
+
+/* The same events through different chunkings and with a restart (save and
+ * load) in the middle give the same count. */
+static void test_replay_chunked_with_restart(void **state) {
+  (void)state;
+  size_t len;
+  char *buf = read_all(VG_TEST_DATA "/example-2008r2.xml", &len);
+  long want = expected(buf, "final_count_failed_counted");
+  size_t cuts[] = {len / 3, len / 2, len - 100};
+  for (size_t c = 0; c < 3; c++) {
+    vg_state *s = vg_state_new();
+    struct replay rp = {s, true, 0, 0, 0, 0, 0};
+    vg_evparser *p = vg_evparser_new(on_event, &rp);
+    assert_int_equal(vg_evparser_feed(p, buf, cuts[c]), 0);
+    vg_evparser_free(p);
+    /* Restart: state saved and loaded, the file read again from the top. */
+    char *text = vg_state_serialize(s);
+    vg_state_free(s);
+    char err[256];
+    assert_int_equal(
+        vg_state_load_string("s", text, strlen(text), &s, err, sizeof(err)), 0);
+    free(text);
+    rp.s = s;
+    p = vg_evparser_new(on_event, &rp);
+    for (size_t off = 0; off < len; off += 997 + c)
+      assert_int_equal(
+          vg_evparser_feed(p, buf + off,
+                           len - off < 997 + c ? len - off : 997 + c),
+          0);
+    vg_evparser_finish(p);
+    assert_int_equal(vg_state_count(s), want);
+    vg_evparser_free(p);
+    vg_state_free(s);
+  }
+  free(buf);
+}
+
+static void quiet(enum vg_log_level level, int event_id, const char *msg,
+                  void *ud) {
+  (void)level;
+  (void)event_id;
+  (void)msg;
+  (void)ud;
+}
+
+int main(void) {
+  vg_log_set_sink(quiet, NULL);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_run_counted_once, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_end_events_in_any_order, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_failed_runs, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_calibration, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_boot_events, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_platform_boot_time, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stale_events, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_pending_attempt_confirmed, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_backup_in_progress, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_ignored_and_invalid, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_runs_bounded, setup, teardown),
+      cmocka_unit_test(test_example_replay),
+      cmocka_unit_test(test_replay_chunked_with_restart),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
