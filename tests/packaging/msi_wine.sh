@@ -13,7 +13,11 @@
 #      folder is removed, policy.yaml stays;
 #   5. installing again keeps the existing policy.yaml; remove again.
 # The real vssguard.exe ($VG_WIN_EXE, default build/mingw/vssguard.exe) is
-# packaged when it exists. Without it the same steps run with a stand-in
+# packaged when it exists. Wine's own wevtapi aborts on the event queries the
+# agent makes at start, so the test-only wevtapi.dll of tests/wine
+# ($VG_FAKE_WEVTAPI, default build/mingw/tests/wine/wevtapi.dll) is put in the
+# program folder before the installation (with an empty event file), as the
+# tests in tests/wine do. Without it the same steps run with a stand-in
 # service built from tests/packaging/stub_service.c (never shipped), and the
 # test ends with SKIP (exit 77) because the real program was not exercised.
 # Env: VG_SRC source tree. Exit 0 pass, 1 fail, 77 skip.
@@ -52,6 +56,12 @@ if [ ! -f "$exe" ]; then
     "$src/tests/packaging/stub_service.c" || { echo "FAIL: cannot build the stand-in service"; exit 1; }
 fi
 
+fake=${VG_FAKE_WEVTAPI:-$src/build/mingw/tests/wine/wevtapi.dll}
+if [ $real -eq 1 ] && [ ! -f "$fake" ]; then
+  echo "SKIP: $fake (the test-only wevtapi.dll of tests/wine) not built; the real service cannot run under Wine without it"
+  exit 77
+fi
+
 for v in 0.1.0 0.2.0; do
   "$src/packaging/windows/build-msi" "$v" "$exe" "$work/vssguard-$v-x64.msi" >/dev/null ||
     { echo "FAIL: build-msi $v"; exit 1; }
@@ -67,6 +77,16 @@ pd="$prefix/drive_c/ProgramData/VssGuard"
 evkey='HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\VssGuard'
 svckey='HKLM\SYSTEM\CurrentControlSet\Services\VssGuard'
 uninst='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall'
+
+# preseed: the fake wevtapi.dll beside where the exe will be installed.
+preseed() {
+  [ $real -eq 1 ] || return 0
+  mkdir -p "$pf"
+  cp "$fake" "$pf/wevtapi.dll"
+  : >"$work/events.xml"
+  printf 'Z:%s' "$(echo "$work/events.xml" | tr / '\\')" >"$pf/wevtapi.txt"
+  W reg add 'HKCU\Software\Wine\AppDefaults\vssguard.exe\DllOverrides' /v wevtapi /d native /f >/dev/null
+}
 
 fails=0
 ok() { echo "ok: $*"; }
@@ -123,6 +143,7 @@ check_removed() {
 }
 
 echo "== 1. silent install of 0.1.0"
+preseed
 W msiexec /i "$msi1" /qn && ok "msiexec /i 0.1.0 /qn" || bad "msiexec /i 0.1.0 exited $?"
 check_installed "0.1.0"
 cmp -s "$pd/policy.yaml" "$src/packaging/windows/default-policy.yaml" &&
@@ -152,6 +173,7 @@ cmp -s "$pd/policy.yaml" "$work/edited.yaml" && ok "uninstall: the edited policy
   bad "uninstall changed policy.yaml"
 
 echo "== 5. reinstall keeps the existing policy"
+preseed
 W msiexec /i "$msi2" /qn && ok "msiexec /i 0.2.0 /qn again" || bad "reinstall exited $?"
 cmp -s "$pd/policy.yaml" "$work/edited.yaml" && ok "reinstall: the existing policy.yaml was kept" ||
   bad "reinstall overwrote policy.yaml"
