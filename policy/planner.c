@@ -422,7 +422,8 @@ bool vg_plan_reboot_allowed_at(const vg_policy *p, vg_wall_t t) {
 static vg_wall_t after_runs(vg_wall_t now, int n, double runs_per_day) {
   if (n <= 0)
     return now;
-  double secs = (double)n / runs_per_day * (double)VG_DAY_S;
+  /* Less a microsecond, so that rounding noise does not add a second. */
+  double secs = (double)n / runs_per_day * (double)VG_DAY_S - 1e-6;
   const double cap = 1e12; /* about 31,700 years */
   if (secs > cap)
     secs = cap;

@@ -12,7 +12,7 @@
  * when rules start at odd seconds): every boundary of the policy is a
  * multiple of q, so the state is constant within each step.
  *
- * Only static functions: include it where it is needed.
+ * Only static inline functions: include it where it is needed.
  */
 #ifndef VG_TEST_ORACLE_H
 #define VG_TEST_ORACLE_H
@@ -33,24 +33,24 @@
 /* A step of the scan not evaluated yet. */
 #define OR_UNKNOWN 2
 
-static int64_t or_fdiv(int64_t a, int64_t b) {
+static inline int64_t or_fdiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   if (a % b != 0 && ((a < 0) != (b < 0)))
     q--;
   return q;
 }
 
-static bool or_leap(int y) {
+static inline bool or_leap(int y) {
   return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static int or_dim(int y, int m) {
+static inline int or_dim(int y, int m) {
   static const int d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && or_leap(y) ? 29 : d[m - 1];
 }
 
 /* Days since 1970-01-01, counted year by year (years 1970..9999). */
-static int64_t or_days(int y, int m, int d) {
+static inline int64_t or_days(int y, int m, int d) {
   int64_t n = 0;
   for (int yy = 1970; yy < y; yy++)
     n += or_leap(yy) ? 366 : 365;
@@ -59,7 +59,7 @@ static int64_t or_days(int y, int m, int d) {
   return n + d - 1;
 }
 
-static void or_ymd(int64_t days, int *y, int *m, int *d) {
+static inline void or_ymd(int64_t days, int *y, int *m, int *d) {
   int yy = 1970;
   while (days >= (or_leap(yy) ? 366 : 365))
     days -= or_leap(yy++) ? 366 : 365;
@@ -82,14 +82,14 @@ struct or_zone {
   int32_t *off;
 };
 
-static int32_t or_offset_slow(const struct or_zone *oz, vg_wall_t t) {
+static inline int32_t or_offset_slow(const struct or_zone *oz, vg_wall_t t) {
   int32_t o = 0;
   if (vg_zone_offset(&oz->z, t, &o) != VG_OK)
     abort();
   return o;
 }
 
-static int32_t or_offset(const struct or_zone *oz, vg_wall_t t) {
+static inline int32_t or_offset(const struct or_zone *oz, vg_wall_t t) {
   if (oz->z.kind == VG_ZONE_UTC)
     return 0;
   if (oz->z.kind == VG_ZONE_FIXED)
@@ -101,8 +101,8 @@ static int32_t or_offset(const struct or_zone *oz, vg_wall_t t) {
 }
 
 /* Returns 0, or -1 when an offset changes inside a minute. */
-static int or_zone_init(struct or_zone *oz, const struct vg_zone *z,
-                        vg_wall_t from, vg_wall_t to) {
+static inline int or_zone_init(struct or_zone *oz, const struct vg_zone *z,
+                               vg_wall_t from, vg_wall_t to) {
   memset(oz, 0, sizeof(*oz));
   oz->z = *z;
   if (z->kind != VG_ZONE_LOCAL)
@@ -123,7 +123,7 @@ static int or_zone_init(struct or_zone *oz, const struct vg_zone *z,
   return 0;
 }
 
-static void or_zone_free(struct or_zone *oz) {
+static inline void or_zone_free(struct or_zone *oz) {
   free(oz->off);
   oz->off = NULL;
 }
@@ -133,7 +133,7 @@ static void or_zone_free(struct or_zone *oz) {
  * instant whose local time is L; when there is none (a gap), the first
  * instant whose local time is past L, that is the end of the gap.
  */
-static vg_wall_t or_resolve(const struct or_zone *oz, int64_t L) {
+static inline vg_wall_t or_resolve(const struct or_zone *oz, int64_t L) {
   int32_t oa = or_offset(oz, L - OR_DAY), ob = or_offset(oz, L + OR_DAY);
   vg_wall_t best = OR_NONE;
   if (or_offset(oz, L - oa) == oa)
@@ -167,12 +167,13 @@ struct oracle {
   size_t *run_hi; /* [step]: the step after its run, once known */
 };
 
-static int64_t or_local_date(const struct oracle *o, vg_wall_t t) {
+static inline int64_t or_local_date(const struct oracle *o, vg_wall_t t) {
   return or_fdiv(t + or_offset(o->oz, t), OR_DAY);
 }
 
 /* Whether weekly rule r has an occurrence holding t. */
-static bool or_rule_holds(const struct oracle *o, size_t r, vg_wall_t t) {
+static inline bool or_rule_holds(const struct oracle *o, size_t r,
+                                 vg_wall_t t) {
   int64_t d = or_local_date(o, t);
   for (int k = 0; k <= OR_LOOKBACK_DAYS; k++) {
     int64_t i = d - k - o->d0;
@@ -186,13 +187,14 @@ static bool or_rule_holds(const struct oracle *o, size_t r, vg_wall_t t) {
 }
 
 /* A monthly day number in a month of dim days, clamped to the month. */
-static int or_mday(int day, int dim) {
+static inline int or_mday(int day, int dim) {
   int d = day > 0 ? day : dim + day + 1;
   return d < 1 ? 1 : d > dim ? dim : d;
 }
 
 /* Whether local date (y, m, d) is one of a monthly blackout's days. */
-static bool or_monthly_holds(const struct vg_blackout *b, int y, int m, int d) {
+static inline bool or_monthly_holds(const struct vg_blackout *b, int y, int m,
+                                    int d) {
   int dim = or_dim(y, m);
   int from = or_mday(b->from_day, dim), to = or_mday(b->to_day, dim);
   if (from <= to ? (d >= from && d <= to) : d >= from)
@@ -204,7 +206,7 @@ static bool or_monthly_holds(const struct vg_blackout *b, int y, int m, int d) {
 }
 
 /* The definition: inside some window occurrence, outside every blackout. */
-static bool or_allowed(const struct oracle *o, vg_wall_t t) {
+static inline bool or_allowed(const struct oracle *o, vg_wall_t t) {
   bool in = false;
   for (size_t r = 0; r < o->nwin && !in; r++)
     in = or_rule_holds(o, r, t);
@@ -247,9 +249,9 @@ static bool or_allowed(const struct oracle *o, vg_wall_t t) {
  * Builds the model of p over [t0, t1) with quantum q. The zone table must
  * cover [t0 - 9 days, t1 + 2 days].
  */
-static void oracle_init(struct oracle *o, const vg_policy *p,
-                        const struct or_zone *oz, vg_wall_t t0, vg_wall_t t1,
-                        int q) {
+static inline void oracle_init(struct oracle *o, const vg_policy *p,
+                               const struct or_zone *oz, vg_wall_t t0,
+                               vg_wall_t t1, int q) {
   memset(o, 0, sizeof(*o));
   o->p = p;
   o->oz = oz;
@@ -309,7 +311,7 @@ static void oracle_init(struct oracle *o, const vg_policy *p,
 }
 
 /* Whether step k of the scan is allowed, evaluated on first use. */
-static bool or_step(const struct oracle *o, size_t k) {
+static inline bool or_step(const struct oracle *o, size_t k) {
   if (o->allowed[k] == OR_UNKNOWN)
     o->allowed[k] = or_allowed(o, o->t0 + (vg_wall_t)k * o->q);
   return o->allowed[k];
@@ -319,7 +321,8 @@ static bool or_step(const struct oracle *o, size_t k) {
  * The run of equal steps holding step k, [*lo, *hi): found by walking the
  * steps one by one, then remembered for every step of it.
  */
-static void or_run(const struct oracle *o, size_t k, size_t *lo, size_t *hi) {
+static inline void or_run(const struct oracle *o, size_t k, size_t *lo,
+                          size_t *hi) {
   if (o->run_hi[k] == 0) {
     bool v = or_step(o, k);
     size_t a = k, b = k + 1;
@@ -336,7 +339,7 @@ static void or_run(const struct oracle *o, size_t k, size_t *lo, size_t *hi) {
   *hi = o->run_hi[k];
 }
 
-static void oracle_free(struct oracle *o) {
+static inline void oracle_free(struct oracle *o) {
   free(o->starts);
   free(o->dur);
   free(o->allowed);
@@ -350,8 +353,8 @@ static void oracle_free(struct oracle *o) {
  * The slot holding from or the first after it, from the scan. Returns 1, or
  * 0 when the answer is not inside the model's time line (inconclusive).
  */
-static int oracle_next_slot(const struct oracle *o, vg_wall_t from,
-                            struct vg_slot *out) {
+static inline int oracle_next_slot(const struct oracle *o, vg_wall_t from,
+                                   struct vg_slot *out) {
   if (from < o->t0 || from >= o->t1)
     return 0;
   size_t k = (size_t)((from - o->t0) / o->q), s, e;
@@ -372,9 +375,9 @@ static int oracle_next_slot(const struct oracle *o, vg_wall_t from,
  * The first slot whose part from max(start, from) to end - min_time_left is
  * not empty, and the reboot moment without splay. 1, or 0 (inconclusive).
  */
-static int oracle_next_reboot(const struct oracle *o, vg_wall_t from,
-                              int64_t min_time_left, struct vg_slot *slot,
-                              vg_wall_t *at) {
+static inline int oracle_next_reboot(const struct oracle *o, vg_wall_t from,
+                                     int64_t min_time_left,
+                                     struct vg_slot *slot, vg_wall_t *at) {
   vg_wall_t cur = from;
   for (;;) {
     if (!oracle_next_slot(o, cur, slot))

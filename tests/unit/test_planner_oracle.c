@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "oracle.h"
+#include "tzrules.h"
 #include "vssguard/platform.h"
 
 /* The instants tested lie in [RANGE_FROM, RANGE_TO). */
@@ -55,83 +56,21 @@ static bool chance(int percent) {
   return (int)(rnd() % 100) < percent;
 }
 
-/* Built-in DST rules, used when the system cannot provide the zone. */
-
-static int64_t nth_sunday(int y, int m, int n) {
-  int64_t first = or_days(y, m, 1);
-  int wday = (int)((first + 4) % 7);
-  return first + (7 - wday) % 7 + 7 * (n - 1);
-}
-
-static int64_t last_sunday(int y, int m) {
-  int64_t last = or_days(y, m, or_dim(y, m));
-  return last - (last + 4) % 7;
-}
-
-static int utc_year(vg_wall_t t) {
-  int y, m, d;
-  or_ymd(or_fdiv(t, OR_DAY), &y, &m, &d);
-  return y;
-}
-
-static int rules_new_york(vg_wall_t t, int32_t *off) {
-  int y = utc_year(t);
-  vg_wall_t on = nth_sunday(y, 3, 2) * OR_DAY + 7 * 3600;
-  vg_wall_t off_at = nth_sunday(y, 11, 1) * OR_DAY + 6 * 3600;
-  *off = t >= on && t < off_at ? -4 * 3600 : -5 * 3600;
-  return VG_OK;
-}
-
-static int rules_berlin(vg_wall_t t, int32_t *off) {
-  int y = utc_year(t);
-  vg_wall_t on = last_sunday(y, 3) * OR_DAY + 3600;
-  vg_wall_t off_at = last_sunday(y, 10) * OR_DAY + 3600;
-  *off = t >= on && t < off_at ? 2 * 3600 : 3600;
-  return VG_OK;
-}
-
-/* +10:30, and +11:00 from the first Sunday of October 02:00 to the first
- * Sunday of April 02:00 (local). */
-static int rules_lord_howe(vg_wall_t t, int32_t *off) {
-  int y = utc_year(t);
-  vg_wall_t end = nth_sunday(y, 4, 1) * OR_DAY + 2 * 3600 - 39600;
-  vg_wall_t start = nth_sunday(y, 10, 1) * OR_DAY + 2 * 3600 - 37800;
-  *off = t < end || t >= start ? 39600 : 37800;
-  return VG_OK;
-}
-
-static int rules_tokyo(vg_wall_t t, int32_t *off) {
-  (void)t;
-  *off = 9 * 3600;
-  return VG_OK;
-}
-
 struct zone_case {
   const char *name;
   enum vg_zone_kind kind;
   int32_t fixed;
   vg_offset_fn rules;
-  int32_t jan, jul; /* expected offsets mid-January and mid-July 2028 */
 };
 
 static const struct zone_case zones[] = {
-    {"UTC", VG_ZONE_UTC, 0, NULL, 0, 0},
-    {"+05:30", VG_ZONE_FIXED, 19800, NULL, 19800, 19800},
-    {"America/New_York", VG_ZONE_LOCAL, 0, rules_new_york, -18000, -14400},
-    {"Europe/Berlin", VG_ZONE_LOCAL, 0, rules_berlin, 3600, 7200},
-    {"Australia/Lord_Howe", VG_ZONE_LOCAL, 0, rules_lord_howe, 39600, 37800},
-    {"Asia/Tokyo", VG_ZONE_LOCAL, 0, rules_tokyo, 32400, 32400},
+    {"UTC", VG_ZONE_UTC, 0, NULL},
+    {"+05:30", VG_ZONE_FIXED, 19800, NULL},
+    {"America/New_York", VG_ZONE_LOCAL, 0, rules_new_york},
+    {"Europe/Berlin", VG_ZONE_LOCAL, 0, rules_berlin},
+    {"Australia/Lord_Howe", VG_ZONE_LOCAL, 0, rules_lord_howe},
+    {"Asia/Tokyo", VG_ZONE_LOCAL, 0, rules_tokyo},
 };
-
-static void set_tz(const char *name) {
-#ifdef _WIN32
-  _putenv_s("TZ", name);
-  _tzset();
-#else
-  setenv("TZ", name, 1);
-  tzset();
-#endif
-}
 
 /* Sets up zone c; says where its rules come from. */
 static void make_zone(const struct zone_case *c, struct vg_zone *z,
@@ -139,25 +78,11 @@ static void make_zone(const struct zone_case *c, struct vg_zone *z,
   memset(z, 0, sizeof(*z));
   z->kind = c->kind;
   z->offset_s = c->fixed;
-  *source = c->kind == VG_ZONE_LOCAL ? "system time zone database" : "fixed";
-  if (c->kind != VG_ZONE_LOCAL)
-    return;
-  set_tz(c->name);
-  int32_t jan = 0, jul = 0;
-  const vg_wall_t mid_jan = 1831723200LL, mid_jul = 1847448000LL;
-  bool ok = vg_zone_offset(z, mid_jan, &jan) == VG_OK &&
-            vg_zone_offset(z, mid_jul, &jul) == VG_OK && jan == c->jan &&
-            jul == c->jul;
-  /* The database must also agree with the rules at every transition. */
-  for (vg_wall_t t = RANGE_FROM; ok && t < RANGE_TO; t += 3600) {
-    int32_t a = 0, b = 0;
-    ok =
-        vg_zone_offset(z, t, &a) == VG_OK && c->rules(t, &b) == VG_OK && a == b;
-  }
-  if (!ok) {
-    z->local_fn = c->rules;
-    *source = "built-in rules";
-  }
+  *source = "fixed";
+  if (c->kind == VG_ZONE_LOCAL)
+    *source = tz_setup(c->name, c->rules, RANGE_FROM, RANGE_TO, z)
+                  ? "system time zone database"
+                  : "built-in rules";
 }
 
 static vg_wall_t rnd_aligned(vg_wall_t lo, vg_wall_t hi, int q) {
