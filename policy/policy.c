@@ -286,7 +286,7 @@ int vg_policy_validate(const vg_policy *p, const char *name, vg_diags *d) {
                  "reboot.reason must not be 0 (Windows logs it as an "
                  "unplanned shutdown)");
   if (strlen(r->message) > VG_MESSAGE_MAX)
-    vg_diags_add(d, name, 0, 0, "reboot.message is longer than %d characters",
+    vg_diags_add(d, name, 0, 0, "reboot.message is longer than %d bytes",
                  VG_MESSAGE_MAX);
   if (r->splay_s < 0 || r->min_time_left_s < 0 || r->min_uptime_s < 0)
     vg_diags_add(d, name, 0, 0, "reboot durations must not be negative");
@@ -457,7 +457,7 @@ int vg_policy_override(vg_policy *p, const char *value_name,
       return rc;
     size_t n = strlen(items[0]);
     if (n == 0 || n > VG_MESSAGE_MAX) {
-      vg_diags_add(d, file, 0, 0, "the message must have 1 to %d characters",
+      vg_diags_add(d, file, 0, 0, "the message must have 1 to %d bytes",
                    VG_MESSAGE_MAX);
       return VG_EINVAL;
     }

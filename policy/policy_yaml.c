@@ -891,16 +891,11 @@ static bool blackout_from_map(struct ctx *c, const struct node *it,
       b->to_day = b->from_day;
     else if (!get_month_day(c, m[1], "to_day", &b->to_day))
       return false;
-    if ((b->from_day > 0) == (b->to_day > 0) && b->from_day > b->to_day) {
-      ERR(c, m[1] ? m[1] : m[0],
-          "blackout '%s': from_day %d is after to_day %d", b->name, b->from_day,
-          b->to_day);
-      return false;
-    }
-    if (b->from_day < 0 && b->to_day > 0) {
+    /* See parse_month_days: only two days from the end cannot wrap. */
+    if (b->from_day < 0 && b->to_day < 0 && b->from_day > b->to_day) {
       ERR(c, m[1],
-          "blackout '%s': from_day %d counts from the end of the month but "
-          "to_day %d does not; use a negative to_day",
+          "blackout '%s': from_day %d is after to_day %d (both count from "
+          "the end of the month)",
           b->name, b->from_day, b->to_day);
       return false;
     }

@@ -478,14 +478,14 @@ static int parse_month_days(const char *tok, struct vg_blackout *b, char *err,
             "(-1 = last day)");
     return VG_EINVAL;
   }
-  if ((from > 0) == (to > 0) && from > to) {
-    set_err(err, errlen, "from_day %d is after to_day %d", (int)from, (int)to);
-    return VG_EINVAL;
-  }
-  if (from < 0 && to > 0) {
+  /*
+   * A range whose from_day falls after its to_day runs on into the next
+   * month ("28..3", "-3..2"); two days counted from the end cannot mean that.
+   */
+  if (from < 0 && to < 0 && from > to) {
     set_err(err, errlen,
-            "from_day %d counts from the end of the month but to_day %d "
-            "does not; use a negative to_day",
+            "from_day %d is after to_day %d (both count from the end of "
+            "the month)",
             (int)from, (int)to);
     return VG_EINVAL;
   }

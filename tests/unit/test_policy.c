@@ -566,6 +566,17 @@ static void test_parse_blackout(void **state) {
   assert_int_equal(b.from_day, -1);
   assert_int_equal(b.to_day, -1);
   assert_string_equal(b.name, "monthly -1");
+  /* Ranges may run on into the next month. */
+  assert_int_equal(
+      vg_parse_blackout("monthly 28..3 close", &z, &b, err, sizeof(err)),
+      VG_OK);
+  assert_int_equal(b.from_day, 28);
+  assert_int_equal(b.to_day, 3);
+  assert_int_equal(
+      vg_parse_blackout("monthly -3..2 close", &z, &b, err, sizeof(err)),
+      VG_OK);
+  assert_int_equal(b.from_day, -3);
+  assert_int_equal(b.to_day, 2);
   assert_int_equal(
       vg_parse_blackout("mon-fri 12:00 1h lunch", &z, &b, err, sizeof(err)),
       VG_OK);
@@ -584,8 +595,7 @@ static void test_parse_blackout(void **state) {
       {"2026-13-20T00:00/2027-01-04T00:00", "is not a date and time"},
       {"monthly", "missing days"},
       {"monthly 0..3", "days of the month are 1..31"},
-      {"monthly 5..3", "from_day 5 is after to_day 3"},
-      {"monthly -3..5", "use a negative to_day"},
+      {"monthly -1..-3", "from_day -1 is after to_day -3 (both count"},
       {"monthly 32", "days of the month are 1..31"},
       {"monthly x..y", "is not a day range"},
       {"fri 18:00", "missing duration"},
@@ -798,7 +808,7 @@ static void test_override_errors(void **state) {
       {"DryRun", {"maybe"}, 1, "'maybe' is not 0, 1, true or false"},
       {"WarningSeconds", {"-5"}, 1, "is not a number of seconds"},
       {"WarningSeconds", {"315360001"}, 1, "out of range (0..315360000)"},
-      {"RebootMessage", {""}, 1, "1 to 511 characters"},
+      {"RebootMessage", {""}, 1, "1 to 511 bytes"},
       {"MaxRebootsPerWeek", {"0"}, 1, "0 is out of range (1..50)"},
       {"MaintenanceWindows", {NULL}, 0, "the list is empty"},
       {"MaintenanceWindows",

@@ -146,8 +146,10 @@ static const struct bad_case cases[] = {
      W "blackouts:\n  - {name: m, monthly: {from_day: 0, to_day: 3}}\n", 3, 35,
      "monthly.from_day must be 1..31, or -31..-1"},
     {"blackout monthly reversed",
-     W "blackouts:\n  - {name: m, monthly: {from_day: 5, to_day: 3}}\n", 3, 46,
-     "blackout 'm': from_day 5 is after to_day 3"},
+     W "blackouts:\n  - {name: m, monthly: {from_day: -1, to_day: -3}}\n", 3,
+     47,
+     "blackout 'm': from_day -1 is after to_day -3 (both count from the "
+     "end of the month)"},
     {"blackout monthly and start",
      W "blackouts:\n"
        "  - {name: m, monthly: {from_day: 1}, start: 2026-01-01T00:00}\n",
