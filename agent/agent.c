@@ -393,8 +393,6 @@ static void evaluate_once(vg_agent *a) {
   vg_wall_t now = a->ops->now(a->ops->ud);
   char msg[512];
 
-  if (a->dirty)
-    save_state(a);
   if (!a->policy_trusted) {
     disarm(a);
     if (vg_state_count(a->state) >= vg_policy_threshold(a->policy))
