@@ -171,15 +171,17 @@ static inline int64_t or_local_date(const struct oracle *o, vg_wall_t t) {
   return or_fdiv(t + or_offset(o->oz, t), OR_DAY);
 }
 
-/* Whether weekly rule r has an occurrence holding t. */
-static inline bool or_rule_holds(const struct oracle *o, size_t r,
+/*
+ * Whether weekly rule r has an occurrence holding t; di is the index of t's
+ * local date.
+ */
+static inline bool or_rule_holds(const struct oracle *o, size_t r, int64_t di,
                                  vg_wall_t t) {
-  int64_t d = or_local_date(o, t);
-  for (int k = 0; k <= OR_LOOKBACK_DAYS; k++) {
-    int64_t i = d - k - o->d0;
-    if (i < 0 || i >= o->nd)
-      abort(); /* the model's date range is too small */
-    vg_wall_t s = o->starts[r * (size_t)o->nd + (size_t)i];
+  if (di < OR_LOOKBACK_DAYS || di >= o->nd)
+    abort(); /* the model's date range is too small */
+  const vg_wall_t *starts = o->starts + r * (size_t)o->nd;
+  for (int64_t i = di; i >= di - OR_LOOKBACK_DAYS; i--) {
+    vg_wall_t s = starts[i];
     if (s != OR_NONE && s <= t && t < s + o->dur[r])
       return true;
   }
@@ -208,8 +210,9 @@ static inline bool or_monthly_holds(const struct vg_blackout *b, int y, int m,
 /* The definition: inside some window occurrence, outside every blackout. */
 static inline bool or_allowed(const struct oracle *o, vg_wall_t t) {
   bool in = false;
+  int64_t di = or_local_date(o, t) - o->d0;
   for (size_t r = 0; r < o->nwin && !in; r++)
-    in = or_rule_holds(o, r, t);
+    in = or_rule_holds(o, r, di, t);
   if (!in)
     return false;
   size_t wr = o->nwin;
@@ -224,9 +227,6 @@ static inline bool or_allowed(const struct oracle *o, vg_wall_t t) {
       break;
     case VG_BLACKOUT_MONTHLY:
       if (!have_ymd) {
-        int64_t di = or_local_date(o, t) - o->d0;
-        if (di < 0 || di >= o->nd)
-          abort();
         y = o->ymd[3 * di];
         m = o->ymd[3 * di + 1];
         d = o->ymd[3 * di + 2];
@@ -236,7 +236,7 @@ static inline bool or_allowed(const struct oracle *o, vg_wall_t t) {
         return false;
       break;
     case VG_BLACKOUT_WEEKLY:
-      if (or_rule_holds(o, wr, t))
+      if (or_rule_holds(o, wr, di, t))
         return false;
       wr++;
       break;

@@ -92,11 +92,11 @@ static vg_wall_t rnd_aligned(vg_wall_t lo, vg_wall_t hi, int q) {
 static int64_t rnd_duration(int q) {
   int r = (int)(rnd() % 100);
   int64_t d;
-  if (r < 40)
+  if (r < 45)
     d = rnd_in(1, 240) * 60;
-  else if (r < 70)
+  else if (r < 82)
     d = rnd_in(240, 1440) * 60;
-  else if (r < 93)
+  else if (r < 96)
     d = rnd_in(1440, 3 * 1440) * 60;
   else
     d = rnd_in(3 * 1440, 7 * 1440) * 60;
