@@ -11,6 +11,11 @@
  * that expat rejects are skipped with a log line and counted; the framing
  * then resynchronizes on the next event.
  *
+ * The stream is UTF-8, or UTF-16LE when it starts with that byte order mark
+ * (PowerShell's ">" writes wevtutil's output so); UTF-16 is converted to
+ * UTF-8 on the way in, and byte offsets in messages then count the
+ * converted bytes.
+ *
  * A DOCTYPE or entity declaration stops the parse (the event is malformed);
  * expat's protection against entity expansion stays on.
  */
@@ -82,6 +87,13 @@ struct vg_evparser {
   size_t frame; /* M_FRAME: start of the frame */
   size_t scan;  /* M_FRAME: where the search for its end goes on */
   uint64_t skipped;
+
+  /* Input encoding, decided by the first bytes of the stream: UTF-8, or
+   * UTF-16LE after a byte order mark (what PowerShell's ">" writes). */
+  enum { ENC_UNKNOWN, ENC_UTF8, ENC_UTF16LE } enc;
+  unsigned char carry[4]; /* UTF-16: bytes of an incomplete unit or pair */
+  size_t ncarry;
+  struct gbuf conv; /* UTF-16 input converted to UTF-8 */
 
   /* The event being parsed. */
   struct vg_event ev;
@@ -494,6 +506,7 @@ void vg_evparser_free(vg_evparser *p) {
     return;
   XML_ParserFree(p->xp);
   free(p->in.p);
+  free(p->conv.p);
   free(p->vals.p);
   free(p->text.p);
   free(p);
@@ -645,7 +658,8 @@ static void compact(vg_evparser *p) {
   }
 }
 
-int vg_evparser_feed(vg_evparser *p, const char *buf, size_t len) {
+/* Appends the bytes to the framing buffer and frames what it can. */
+static int feed_utf8(vg_evparser *p, const char *buf, size_t len) {
   while (len > 0) {
     size_t n = len < FEED_PIECE ? len : FEED_PIECE;
     if (gbuf_add(&p->in, buf, n) != VG_OK)
@@ -658,13 +672,112 @@ int vg_evparser_feed(vg_evparser *p, const char *buf, size_t len) {
   return VG_OK;
 }
 
+static void put_utf8(struct gbuf *b, uint32_t c, bool *oom) {
+  char u[4];
+  size_t n;
+  if (c < 0x80) {
+    u[0] = (char)c;
+    n = 1;
+  } else if (c < 0x800) {
+    u[0] = (char)(0xC0 | (c >> 6));
+    u[1] = (char)(0x80 | (c & 0x3F));
+    n = 2;
+  } else if (c < 0x10000) {
+    u[0] = (char)(0xE0 | (c >> 12));
+    u[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+    u[2] = (char)(0x80 | (c & 0x3F));
+    n = 3;
+  } else {
+    u[0] = (char)(0xF0 | (c >> 18));
+    u[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    u[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+    u[3] = (char)(0x80 | (c & 0x3F));
+    n = 4;
+  }
+  if (gbuf_add(b, u, n) != VG_OK)
+    *oom = true;
+}
+
+/* Converts UTF-16LE to UTF-8 (a lone surrogate becomes U+FFFD) and frames
+ * it; an incomplete unit or surrogate pair waits in carry. */
+static int feed_utf16(vg_evparser *p, const unsigned char *buf, size_t len) {
+  bool oom = false;
+  while (len > 0 && !oom) {
+    size_t n = len < FEED_PIECE ? len : FEED_PIECE;
+    p->conv.len = 0;
+    for (size_t i = 0; i < n; i++) {
+      p->carry[p->ncarry++] = buf[i];
+      if (p->ncarry == 2 || p->ncarry == 4) {
+        uint32_t u = p->carry[0] | (uint32_t)p->carry[1] << 8;
+        if (p->ncarry == 2 && u >= 0xD800 && u <= 0xDBFF)
+          continue; /* a high surrogate: wait for its pair */
+        p->ncarry = 0;
+        if (u >= 0xD800 && u <= 0xDBFF) {
+          uint32_t lo = p->carry[2] | (uint32_t)p->carry[3] << 8;
+          if (lo >= 0xDC00 && lo <= 0xDFFF) {
+            put_utf8(&p->conv, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00),
+                     &oom);
+            continue;
+          }
+          put_utf8(&p->conv, 0xFFFD, &oom);
+          u = lo;
+        }
+        if (u >= 0xD800 && u <= 0xDFFF)
+          u = 0xFFFD;
+        put_utf8(&p->conv, u, &oom);
+      }
+    }
+    buf += n;
+    len -= n;
+    if (!oom && p->conv.len > 0 &&
+        feed_utf8(p, p->conv.p, p->conv.len) != VG_OK)
+      oom = true;
+  }
+  return oom ? VG_ENOMEM : VG_OK;
+}
+
+int vg_evparser_feed(vg_evparser *p, const char *buf, size_t len) {
+  const unsigned char *u = (const unsigned char *)buf;
+  if (p->enc == ENC_UNKNOWN) {
+    /* The first two bytes decide; hold one byte until the second comes. */
+    while (len > 0 && p->ncarry < 2) {
+      p->carry[p->ncarry++] = *u++;
+      len--;
+    }
+    if (p->ncarry < 2)
+      return VG_OK;
+    p->ncarry = 0;
+    if (p->carry[0] == 0xFF && p->carry[1] == 0xFE) {
+      p->enc = ENC_UTF16LE;
+      p->base = 2; /* offsets then count converted bytes after the mark */
+    } else {
+      p->enc = ENC_UTF8;
+      char first[2] = {(char)p->carry[0], (char)p->carry[1]};
+      int rc = feed_utf8(p, first, 2);
+      if (rc != VG_OK)
+        return rc;
+    }
+  }
+  if (p->enc == ENC_UTF16LE)
+    return feed_utf16(p, u, len);
+  return feed_utf8(p, (const char *)u, len);
+}
+
 int vg_evparser_finish(vg_evparser *p) {
+  if (p->enc == ENC_UNKNOWN && p->ncarry > 0) {
+    /* A one-byte stream: frame it as it is. */
+    char c = (char)p->carry[0];
+    p->enc = ENC_UTF8;
+    feed_utf8(p, &c, 1);
+  }
   if (p->mode == M_FRAME)
     skip(p, p->frame, "truncated: the stream ends inside the event");
   p->mode = M_SEEK;
   p->in.len = 0;
   p->pos = p->frame = p->scan = 0;
   p->base = 0;
+  p->enc = ENC_UNKNOWN;
+  p->ncarry = 0;
   return VG_OK;
 }
 

@@ -537,16 +537,14 @@ static void test_garbage_between_events(void **st) {
   (void)st;
   struct sink k = {0};
   vg_evparser *p = vg_evparser_new(collect, &k);
-  static const char
-      s[] =
-          "<<<>>></Event></Event>< Event>" BACKUP_EVENT(
-              "1", "1",
-              "2026-06-01T21:"
-              "00:00Z") "\x01\x02 random </Events> text "
-                        "<EventData>" BACKUP_EVENT("4", "2",
-                                                   "2026-06-01T21:40:00Z") "<Ev"
-                                                                           "en"
-                                                                           "t";
+  static const char s[] = "<<<>>></Event></Event>< Event>" BACKUP_EVENT(
+      "1", "1",
+      "2026-06-01T21:"
+      "00:00Z") "\x01\x02 random </Events> text "
+                "<EventData>" BACKUP_EVENT("4", "2",
+                                           "2026-06-01T21:40:00Z") "<Ev"
+                                                                   "en"
+                                                                   "t";
   for (size_t i = 0; i < sizeof(s) - 1; i += 7)
     assert_int_equal(
         vg_evparser_feed(p, s + i,
@@ -557,6 +555,90 @@ static void test_garbage_between_events(void **st) {
   /* A lone "<Event" at the end is not a frame yet. */
   vg_evparser_finish(p);
   assert_int_equal(vg_evparser_skipped(p), 0);
+  sink_free(&k);
+  vg_evparser_free(p);
+}
+
+/* UTF-8 to UTF-16LE with a byte order mark (test helper). */
+static size_t to_utf16le(const char *s, unsigned char *out) {
+  const unsigned char *u = (const unsigned char *)s;
+  size_t n = 0;
+  out[n++] = 0xFF;
+  out[n++] = 0xFE;
+  while (*u) {
+    uint32_t c;
+    if (*u < 0x80) {
+      c = *u++;
+    } else if (*u < 0xE0) {
+      c = (uint32_t)(u[0] & 0x1F) << 6 | (u[1] & 0x3F);
+      u += 2;
+    } else if (*u < 0xF0) {
+      c = (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 |
+          (u[2] & 0x3F);
+      u += 3;
+    } else {
+      c = (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3F) << 12 |
+          (uint32_t)(u[2] & 0x3F) << 6 | (u[3] & 0x3F);
+      u += 4;
+    }
+    if (c >= 0x10000) {
+      uint32_t v = c - 0x10000;
+      uint32_t hi = 0xD800 + (v >> 10), lo = 0xDC00 + (v & 0x3FF);
+      out[n++] = (unsigned char)(hi & 0xFF);
+      out[n++] = (unsigned char)(hi >> 8);
+      out[n++] = (unsigned char)(lo & 0xFF);
+      out[n++] = (unsigned char)(lo >> 8);
+    } else {
+      out[n++] = (unsigned char)(c & 0xFF);
+      out[n++] = (unsigned char)(c >> 8);
+    }
+  }
+  return n;
+}
+
+/* An export redirected by PowerShell is UTF-16LE with a byte order mark. */
+static void test_utf16_export(void **st) {
+  (void)st;
+  static const char utf8[] =
+      "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\r\n<Events>" EV_HEAD SYS_OK
+      "<EventData><Data>Sch\xc3\xa4ttenkopie \xe2\x82\xac \xf0\x9f\x92\xbe"
+      "</Data></EventData></Event>" BACKUP_EVENT("4", "9",
+                                                 "2026-06-01T21:40:"
+                                                 "00Z") "</Events>";
+  unsigned char wide[4096];
+  size_t n = to_utf16le(utf8, wide);
+  for (int bytewise = 0; bytewise < 2; bytewise++) {
+    struct sink k = {0};
+    vg_evparser *p = vg_evparser_new(collect, &k);
+    if (bytewise)
+      for (size_t i = 0; i < n; i++)
+        assert_int_equal(vg_evparser_feed(p, (const char *)wide + i, 1), 0);
+    else
+      assert_int_equal(vg_evparser_feed(p, (const char *)wide, n), 0);
+    vg_evparser_finish(p);
+    assert_int_equal(vg_evparser_skipped(p), 0);
+    assert_int_equal(k.n, 2);
+    assert_string_equal(k.ev[0].text, "Sch\xc3\xa4ttenkopie \xe2\x82\xac "
+                                      "\xf0\x9f\x92\xbe");
+    assert_int_equal(k.ev[1].record, 9);
+    sink_free(&k);
+    vg_evparser_free(p);
+  }
+  /* A lone surrogate becomes U+FFFD instead of breaking the event. */
+  struct sink k = {0};
+  vg_evparser *p = vg_evparser_new(collect, &k);
+  static const char pre[] = EV_HEAD SYS_OK "<EventData><Data>";
+  static const char post[] = "</Data></EventData></Event>";
+  n = to_utf16le(pre, wide);
+  wide[n++] = 0x00; /* U+DC00, a low surrogate without a high one */
+  wide[n++] = 0xDC;
+  unsigned char tail[256];
+  size_t tn = to_utf16le(post, tail);
+  memcpy(wide + n, tail + 2, tn - 2); /* without its byte order mark */
+  n += tn - 2;
+  assert_int_equal(vg_evparser_feed(p, (const char *)wide, n), 0);
+  assert_int_equal(k.n, 1);
+  assert_string_equal(k.ev[0].text, "\xef\xbf\xbd");
   sink_free(&k);
   vg_evparser_free(p);
 }
@@ -579,6 +661,7 @@ int main(void) {
       cmocka_unit_test_setup(test_parse_file_errors, setup),
       cmocka_unit_test_setup(test_parse_time, setup),
       cmocka_unit_test_setup(test_garbage_between_events, setup),
+      cmocka_unit_test_setup(test_utf16_export, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
