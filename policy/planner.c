@@ -238,8 +238,12 @@ int vg_plan_slots(const vg_policy *p, vg_wall_t from, struct vg_slot *out,
   int rc = iter_init(&it, p, from, from + VG_PLAN_HORIZON_S);
   while (rc == VG_OK && k < n) {
     rc = iter_next(&it, &out[k]);
-    if (rc == VG_OK)
-      k++;
+    if (rc != VG_OK)
+      break;
+    /* Each slot is looked for within the horizon after the one before. */
+    if (it.hi < out[k].end + VG_PLAN_HORIZON_S)
+      it.hi = out[k].end + VG_PLAN_HORIZON_S;
+    k++;
   }
   work_free(&it.w);
   if (k > 0 && out[0].start == from) {

@@ -35,8 +35,10 @@ int vg_plan_next_slot(const vg_policy *p, vg_wall_t from, struct vg_slot *out);
 
 /*
  * Up to n consecutive allowed slots from from: the first as
- * vg_plan_next_slot gives it, then each following one. Sets *nout to the
- * number found; returns 0 when at least one was found, else VG_ENOSLOT.
+ * vg_plan_next_slot gives it, then each following one (each within
+ * VG_PLAN_HORIZON_S of the end of the one before). Much faster than chained
+ * vg_plan_next_slot calls. Sets *nout to the number found; returns 0 when at
+ * least one was found, else VG_ENOSLOT (or another error).
  */
 int vg_plan_slots(const vg_policy *p, vg_wall_t from, struct vg_slot *out,
                   size_t n, size_t *nout);
@@ -62,14 +64,16 @@ struct vg_plan {
  * more than min_time_left of it left after from; the usable part is
  * [max(slot.start, from), slot.end - min_time_left); "at" is a uniformly
  * random point within the first splay seconds of it (seed fixes the choice).
- * Returns 0 or VG_ENOSLOT.
+ * skips lists the window occurrences between from and the slot (also on
+ * VG_ENOSLOT, up to the horizon). Returns 0 or VG_ENOSLOT.
  */
 int vg_plan_next_reboot(const vg_policy *p, vg_wall_t from, uint64_t seed,
                         struct vg_plan *out);
 
 /*
- * True when a reboot may start at t: t is allowed and at least
- * min_time_left of its slot remains.
+ * True when a reboot may start at t: t is allowed and more than
+ * min_time_left of its slot remains after t (the rule of
+ * vg_plan_next_reboot, so every moment it plans passes this check).
  */
 bool vg_plan_reboot_allowed_at(const vg_policy *p, vg_wall_t t);
 

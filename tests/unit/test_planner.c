@@ -388,6 +388,35 @@ static void test_long_slot_across_chunks(void **state) {
   vg_policy_free(p);
 }
 
+static void test_slots_match_chained_next_slot(void **state) {
+  (void)state;
+  struct vg_zone z;
+  tz_setup("America/New_York", rules_new_york, T("2027-09-01T00:00:00Z"),
+           T("2028-12-01T00:00:00Z"), &z);
+  vg_policy *p = policy_in(&z);
+  add_window(p, VG_DAY(SUN), 2 * H, 3 * H);
+  add_window(p, VG_DAY(WED) | VG_DAY(THU), 23 * H + 30 * M, 2 * H);
+  add_window(p, VG_DAY(SAT), 22 * H, 5 * H);
+  add_monthly_blackout(p, "close", -3, -1);
+  add_weekly_blackout(p, "backup", VG_DAY(SUN), 1 * H, 90 * M);
+  enum { N = 3000 };
+  static struct vg_slot s[N];
+  size_t n = 0;
+  vg_wall_t from = T("2027-09-01T00:00:00Z");
+  assert_int_equal(vg_plan_slots(p, from, s, N, &n), 0);
+  /* Far more than the horizon holds: each slot is sought after the last. */
+  assert_int_equal(n, N);
+  struct vg_slot c;
+  for (size_t i = 0; i < n; i++) {
+    assert_int_equal(vg_plan_next_slot(p, from, &c), 0);
+    assert_int_equal(c.start, s[i].start);
+    assert_int_equal(c.end, s[i].end);
+    assert_true(c.start < c.end);
+    from = c.end;
+  }
+  vg_policy_free(p);
+}
+
 static void test_projection(void **state) {
   (void)state;
   vg_policy *p = policy_in(NULL);
@@ -469,6 +498,7 @@ int main(void) {
       cmocka_unit_test(test_fixed_offset),
       cmocka_unit_test(test_dst_new_york),
       cmocka_unit_test(test_long_slot_across_chunks),
+      cmocka_unit_test(test_slots_match_chained_next_slot),
       cmocka_unit_test(test_projection),
       cmocka_unit_test(test_cadence),
   };
