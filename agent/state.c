@@ -710,9 +710,13 @@ int vg_state_load(const char *path, vg_state **out, char *err, size_t errlen) {
  * the temporary file and the rename, so that crash tests can hit the window.
  */
 static void slow_write_hook(void) {
-  const char *v = getenv("VG_TEST_SLOW_WRITE_MS");
+  char v[32];
+  size_t len = sizeof(v);
   uint64_t ms;
-  if (v != NULL && parse_u64(v, &ms) && ms > 0 && ms <= 60000)
+  /* libuv reads the process environment itself (GetEnvironmentVariableW on
+   * Windows), so a value set with uv_os_setenv is seen too. */
+  if (uv_os_getenv("VG_TEST_SLOW_WRITE_MS", v, &len) == 0 &&
+      parse_u64(v, &ms) && ms > 0 && ms <= 60000)
     uv_sleep((unsigned)ms);
 }
 

@@ -54,7 +54,9 @@ static void collect(const struct vg_event *ev, void *ud) {
     snprintf(g->first_field, sizeof(g->first_field), "%s=%s",
              ev->fields[0].name, ev->fields[0].value);
   assert_non_null(ev->text);
-  g->text = strdup(ev->text);
+  g->text = malloc(strlen(ev->text) + 1);
+  assert_non_null(g->text);
+  strcpy(g->text, ev->text);
 }
 
 static void sink_free(struct sink *k) {
