@@ -1,0 +1,174 @@
+# Shared helpers of the Wine end-to-end tests (sourced, not run).
+#
+# Environment from CTest: VSSGUARD (vssguard.exe), VG_FAKE_WEVTAPI (the
+# test-only wevtapi.dll), VG_SRC, VG_BUILD, VG_WINE_RUN (scripts/wine-run).
+# Each test works in its own directory with a copy of the exe and the fake
+# dll side by side; Wine loads that dll instead of its own wevtapi through
+# a DLL override.
+
+set -euo pipefail
+
+: "${VSSGUARD:?}" "${VG_FAKE_WEVTAPI:?}" "${VG_BUILD:?}" "${VG_SRC:?}"
+VG_WINE_RUN=${VG_WINE_RUN:-$VG_SRC/scripts/wine-run}
+export VG_WINEPREFIX=${VG_WINEPREFIX:-$VG_BUILD/wineprefix}
+
+name=$(basename "$0" .sh)
+T=$VG_BUILD/wine-tests/$name
+rm -rf "$T"
+mkdir -p "$T"
+cp "$VSSGUARD" "$T/vssguard.exe"
+cp "$VG_FAKE_WEVTAPI" "$T/wevtapi.dll"
+EXE=$T/vssguard.exe
+EVENTS=$T/events.xml
+: >"$EVENTS"
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# winpath PATH: the Z: drive path Wine gives a Unix path.
+winpath() {
+  local p=$1
+  printf 'Z:%s' "${p//\//\\}"
+}
+
+# The fake dll finds the event file through the environment, or (for a
+# service, whose environment comes from services.exe) through a file
+# beside it.
+winpath "$EVENTS" >"$T/wevtapi.txt"
+export VG_FAKE_EVENTS
+VG_FAKE_EVENTS=$(winpath "$EVENTS")
+
+# wine ARGS...: runs a Windows program with the fake wevtapi.
+wine_() {
+  WINEDLLOVERRIDES="wevtapi=n;mscoree,mshtml=" "$VG_WINE_RUN" "$@"
+}
+
+# vg ARGS...: runs vssguard.exe.
+vg() {
+  wine_ "$EXE" "$@"
+}
+
+# iso EPOCH: RFC 3339 UTC with nanoseconds, as wevtutil prints it.
+iso() {
+  date -u -d "@$1" +%Y-%m-%dT%H:%M:%S.000000000Z
+}
+
+# backup_event RID ID EPOCH [START_EPOCH]: one Microsoft-Windows-Backup event
+# (1 started, 4 succeeded with BackupTime, 14 completed).
+backup_event() {
+  local rid=$1 id=$2 t=$3 start=${4:-$3} data=""
+  if [ "$id" = 4 ]; then
+    data="<Data Name='BackupTemplateID'>{4e2c1a7d-3b1f-4a8e-9d6c-2f0b7e5a9c13}</Data><Data Name='HRESULT'>0</Data><Data Name='BackupState'>1</Data><Data Name='BackupTime'>$(iso "$start")</Data><Data Name='BackupTarget'>\\\\?\\Volume{6b1e3c2a-0f4d-11e5-8a3b-806e6f6e6963}</Data>"
+  elif [ "$id" = 14 ]; then
+    data="<Data Name='HRESULT'>0</Data>"
+  fi
+  printf "%s\n" "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-Backup' Guid='{1db28f2e-8f80-4027-8c5a-a11f7f10f62d}'/><EventID>$id</EventID><Version>0</Version><Level>4</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime='$(iso "$t")'/><EventRecordID>$rid</EventRecordID><Correlation/><Execution ProcessID='1884' ThreadID='2240'/><Channel>Microsoft-Windows-Backup</Channel><Computer>FS01.corp.example</Computer><Security UserID='S-1-5-18'/></System><EventData>$data</EventData></Event>"
+}
+
+# add_run FIRST_RID START_EPOCH: appends one backup run (events 1, 4, 14
+# with record ids FIRST_RID .. FIRST_RID+2) to the event file, atomically
+# enough for the fake's reader (whole lines).
+add_run() {
+  local rid=$1 t=$2
+  {
+    backup_event "$rid" 1 "$t"
+    backup_event $((rid + 1)) 4 $((t + 30)) "$t"
+    backup_event $((rid + 2)) 14 $((t + 31))
+  } >"$T/run.tmp"
+  cat "$T/run.tmp" >>"$EVENTS"
+}
+
+# write_policy FILE WINDOW [EXTRA YAML LINES...]: a small policy in UTC.
+write_policy() {
+  local file=$1 window=$2
+  shift 2
+  {
+    echo "threshold: 3"
+    echo "timezone: UTC"
+    echo "maintenance_windows:"
+    echo "  - \"$window\""
+    echo "reboot:"
+    echo "  warning: 90"
+    echo "  message: \"VssGuard test reboot\""
+    echo "  force_close_apps: true"
+    echo "  splay: 0s"
+    echo "  min_uptime: 0s"
+    echo "  min_time_left: 1m"
+    for l in "$@"; do echo "$l"; done
+  } >"$file"
+}
+
+# hhmm EPOCH: the UTC time of day.
+hhmm() {
+  date -u -d "@$1" +%H:%M
+}
+
+# next_minute [LEAD]: the epoch of the next full minute at least LEAD
+# seconds (default 20) away.
+next_minute() {
+  local lead=${1:-20} now
+  now=$(date +%s)
+  echo $(((now + lead + 59) / 60 * 60))
+}
+
+AGENT_PID=
+# start_agent LOG ARGS...: runs `vssguard run ARGS` in the background with
+# WINEDEBUG=fixme+advapi (Wine prints each InitiateSystemShutdownExW call).
+start_agent() {
+  local log=$1
+  shift
+  WINEDEBUG=fixme+advapi VG_FAKE_TRACE=1 wine_ "$EXE" run "$@" >"$log" 2>&1 &
+  AGENT_PID=$!
+}
+
+# stop_agent: ends the agent the way a crash would (the state must already
+# be consistent on disk) and waits for it.
+stop_agent() {
+  if [ -n "$AGENT_PID" ]; then
+    wine_ taskkill /f /im vssguard.exe >/dev/null 2>&1 || true
+    wait "$AGENT_PID" 2>/dev/null || true
+    AGENT_PID=
+  fi
+}
+
+cleanup() {
+  stop_agent
+}
+trap cleanup EXIT
+
+# wait_for FILE PATTERN SECONDS: waits until FILE contains PATTERN (an
+# extended regex); fails the test on timeout or when the agent exited.
+wait_for() {
+  local file=$1 pat=$2 secs=$3 i=0
+  while ! grep -Eq -- "$pat" "$file" 2>/dev/null; do
+    if [ -n "$AGENT_PID" ] && ! kill -0 "$AGENT_PID" 2>/dev/null; then
+      cat "$file" >&2
+      fail "the agent exited before '$pat'"
+    fi
+    i=$((i + 1))
+    if [ "$i" -gt $((secs * 5)) ]; then
+      cat "$file" >&2
+      fail "timed out waiting for '$pat' in $file"
+    fi
+    sleep 0.2
+  done
+}
+
+# state_value FILE KEY: the value of a "KEY value" line of the state file.
+state_value() {
+  awk -v k="$2" '$1 == k { print $2; exit }' "$1"
+}
+
+SHUTDOWN_RE='InitiateSystemShutdownExW \(null\) L"VssGuard test reboot" 90 1 1 0x80040001'
+
+# wait_count STATE N SECONDS: waits until the state file holds count N.
+wait_count() {
+  local i=0
+  while [ "$(state_value "$1" count 2>/dev/null)" != "$2" ]; do
+    i=$((i + 1))
+    [ "$i" -le $(($3 * 5)) ] || fail "state $1 never reached count $2"
+    sleep 0.2
+  done
+}

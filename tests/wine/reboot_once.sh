@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# End to end under Wine: two recorded backup runs are read at start (the
+# backfill since the boot), a third arrives live through the subscription
+# callback and reaches the threshold; the reboot waits for the maintenance
+# window, which opens a minute later, and then Wine's InitiateSystemShutdownExW
+# prints exactly one call with the policy's message, warning, force and
+# reason.
+source "$(dirname "$0")/lib.sh"
+
+now=$(date +%s)
+add_run 101 $((now - 400))
+add_run 104 $((now - 300))
+slot=$(next_minute 25)
+write_policy "$T/policy.yaml" "daily $(hhmm "$slot") 2h"
+
+start_agent "$T/agent.log" --policy "$(winpath "$T/policy.yaml")" \
+  --state "$(winpath "$T/state")"
+wait_for "$T/agent.log" 'run counted: 2/3' 120
+wait_for "$T/agent.log" 'subscribed to the Event Log' 60
+grep -Eq "$SHUTDOWN_RE" "$T/agent.log" && fail "reboot below the threshold"
+
+# The third run arrives while the agent runs.
+add_run 107 $((now - 60))
+wait_for "$T/agent.log" 'run counted: 3/3' 60
+wait_for "$T/agent.log" 'deliver Microsoft-Windows-Backup #109' 10
+wait_for "$T/agent.log" 'reboot scheduled' 30
+if grep -Eq "$SHUTDOWN_RE" "$T/agent.log"; then
+  [ "$(date +%s)" -ge "$slot" ] || fail "reboot before the window opened"
+fi
+
+# The window opens: the call, then the agent moves on to the next slot.
+wait_for "$T/agent.log" "$SHUTDOWN_RE" 150
+[ "$(date +%s)" -ge "$slot" ] || fail "reboot before the window opened"
+wait_for "$T/agent.log" 'reboot postponed: a reboot was already initiated' 30
+n=$(grep -Ec "$SHUTDOWN_RE" "$T/agent.log")
+[ "$n" -eq 1 ] || fail "expected one InitiateSystemShutdownExW call, saw $n"
+grep 'InitiateSystemShutdownExW' "$T/agent.log"
+
+# The attempt was recorded in the state before the call.
+stop_agent
+[ "$(state_value "$T/state" count)" = 3 ] || fail "count is not 3"
+grep -q '^reboot ' "$T/state" || fail "no reboot record in the state"
+tail -n1 "$T/state" | grep -qx end || fail "state not complete"
+echo "PASS: one InitiateSystemShutdownExW call inside the window"
