@@ -72,6 +72,12 @@ static int resolve(const struct vg_zone *z, int64_t days, int64_t sec,
 #define MARGIN_S (16 * 3600LL)
 
 /*
+ * Rules never last longer than this (the policy allows a week); a longer
+ * one is cut here rather than overflow the arithmetic below.
+ */
+#define RULE_MAX_S (400 * VG_DAY_S)
+
+/*
  * The occurrences of a weekly rule meeting [a, e). An occurrence on local
  * date d starts within [d - MARGIN_S, d + 1 day + MARGIN_S) read as UTC, so
  * the dates from (a - duration - 1 day - MARGIN_S) to (e + MARGIN_S) hold
@@ -82,7 +88,8 @@ static int weekly_each(const struct vg_zone *z, const struct vg_weekly *w,
                        void *ud) {
   if (w->duration_s <= 0 || (w->days & VG_ALL_DAYS) == 0)
     return VG_OK;
-  int64_t first = floor_div(a - w->duration_s - VG_DAY_S - MARGIN_S, VG_DAY_S);
+  int64_t dur = w->duration_s < RULE_MAX_S ? w->duration_s : RULE_MAX_S;
+  int64_t first = floor_div(a - dur - VG_DAY_S - MARGIN_S, VG_DAY_S);
   int64_t last = floor_div(e + MARGIN_S, VG_DAY_S);
   int wday = (int)(((first + 4) % 7 + 7) % 7); /* 1970-01-01: Thursday */
   for (int64_t d = first; d <= last; d++, wday = wday == 6 ? 0 : wday + 1) {
@@ -92,7 +99,7 @@ static int weekly_each(const struct vg_zone *z, const struct vg_weekly *w,
     int rc = resolve(z, d, w->start_s, &s);
     if (rc != VG_OK)
       return rc;
-    vg_wall_t end = s + w->duration_s;
+    vg_wall_t end = s + dur;
     if (s < e && end > a && (rc = emit(ud, s, end, src)) != 0)
       return rc;
   }

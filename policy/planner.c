@@ -25,6 +25,17 @@
 #define CHUNK_FIRST_S (2 * VG_DAY_S)
 #define CHUNK_S (14 * VG_DAY_S)
 
+/*
+ * Instants the planner accepts: the years 1900 to 8999, far from overflow
+ * and within what every platform's calendar functions handle.
+ */
+#define T_MIN (-2208988800LL)
+#define T_MAX (221845392000LL)
+
+static bool in_range(vg_wall_t t) {
+  return t >= T_MIN && t <= T_MAX;
+}
+
 /* How far back the observed cadence looks. */
 #define CADENCE_WINDOW_S (28 * VG_DAY_S)
 
@@ -212,6 +223,8 @@ static int contains_cb(void *ud, vg_wall_t start, vg_wall_t end, int src) {
 
 bool vg_plan_allowed_at(const vg_policy *p, vg_wall_t t) {
   struct contains_ctx c = {t, false};
+  if (!in_range(t))
+    return false;
   if (vg_cal_each_window(p, t, t + 1, contains_cb, &c) < 0 || !c.hit)
     return false;
   c.hit = false;
@@ -222,6 +235,8 @@ bool vg_plan_allowed_at(const vg_policy *p, vg_wall_t t) {
 
 int vg_plan_next_slot(const vg_policy *p, vg_wall_t from, struct vg_slot *out) {
   struct slot_iter it;
+  if (!in_range(from))
+    return VG_ERANGE;
   int rc = iter_init(&it, p, from, from + VG_PLAN_HORIZON_S);
   if (rc == VG_OK)
     rc = iter_next(&it, out);
@@ -235,13 +250,16 @@ int vg_plan_slots(const vg_policy *p, vg_wall_t from, struct vg_slot *out,
                   size_t n, size_t *nout) {
   struct slot_iter it;
   size_t k = 0;
+  *nout = 0;
+  if (!in_range(from))
+    return VG_ERANGE;
   int rc = iter_init(&it, p, from, from + VG_PLAN_HORIZON_S);
   while (rc == VG_OK && k < n) {
     rc = iter_next(&it, &out[k]);
     if (rc != VG_OK)
       break;
     /* Each slot is looked for within the horizon after the one before. */
-    if (it.hi < out[k].end + VG_PLAN_HORIZON_S)
+    if (it.hi < out[k].end + VG_PLAN_HORIZON_S && out[k].end < T_MAX)
       it.hi = out[k].end + VG_PLAN_HORIZON_S;
     k++;
   }
@@ -364,16 +382,26 @@ static int collect_skips(const vg_policy *p, vg_wall_t from, vg_wall_t until,
   return rc;
 }
 
+/* min_time_left, kept within [0, VG_PLAN_HORIZON_S] against overflow. */
+static int64_t min_time_left(const struct vg_reboot_cfg *cfg) {
+  if (cfg->min_time_left_s < 0)
+    return 0;
+  return cfg->min_time_left_s < VG_PLAN_HORIZON_S ? cfg->min_time_left_s
+                                                  : VG_PLAN_HORIZON_S;
+}
+
 int vg_plan_next_reboot(const vg_policy *p, vg_wall_t from, uint64_t seed,
                         struct vg_plan *out) {
   const struct vg_reboot_cfg *cfg = vg_policy_reboot(p);
-  int64_t mtl = cfg->min_time_left_s > 0 ? cfg->min_time_left_s : 0;
-  vg_wall_t hi = from + VG_PLAN_HORIZON_S;
+  int64_t mtl = min_time_left(cfg);
   struct slot_iter it;
   struct vg_slot slot;
   vg_wall_t us = 0, ue = 0;
 
   memset(out, 0, sizeof(*out));
+  if (!in_range(from))
+    return VG_ERANGE;
+  vg_wall_t hi = from + VG_PLAN_HORIZON_S;
   int rc = iter_init(&it, p, from, hi);
   while (rc == VG_OK) {
     rc = iter_next(&it, &slot);
@@ -407,10 +435,11 @@ int vg_plan_next_reboot(const vg_policy *p, vg_wall_t from, uint64_t seed,
 }
 
 bool vg_plan_reboot_allowed_at(const vg_policy *p, vg_wall_t t) {
-  const struct vg_reboot_cfg *cfg = vg_policy_reboot(p);
-  int64_t mtl = cfg->min_time_left_s > 0 ? cfg->min_time_left_s : 0;
+  int64_t mtl = min_time_left(vg_policy_reboot(p));
   struct slot_iter it;
   struct vg_slot slot;
+  if (!in_range(t))
+    return false;
   /* Only the end of the slot holding t matters: a forward walk from t. */
   int rc = iter_init(&it, p, t, t + VG_PLAN_HORIZON_S);
   if (rc == VG_OK)
@@ -440,7 +469,7 @@ static vg_wall_t after_runs(vg_wall_t now, int n, double runs_per_day) {
 int vg_plan_project(const vg_policy *p, int count, double runs_per_day,
                     vg_wall_t now, struct vg_projection *out) {
   memset(out, 0, sizeof(*out));
-  if (!(runs_per_day > 0) || count < 0)
+  if (!(runs_per_day > 0) || count < 0 || !in_range(now))
     return VG_EINVAL;
   int threshold = vg_policy_threshold(p);
   out->runs_per_day = runs_per_day;
@@ -455,7 +484,7 @@ int vg_plan_project(const vg_policy *p, int count, double runs_per_day,
     /* The start of the usable part, not a splayed moment. */
     out->reboot_at = plan.slot.start > out->threshold_at ? plan.slot.start
                                                          : out->threshold_at;
-  } else if (rc != VG_ENOSLOT) {
+  } else if (rc != VG_ENOSLOT && rc != VG_ERANGE) {
     return rc;
   }
   out->too_sparse = !out->have_reboot || out->reboot_at >= out->limit_at;
@@ -465,6 +494,8 @@ int vg_plan_project(const vg_policy *p, int count, double runs_per_day,
 double vg_plan_cadence(const vg_wall_t *run_times, size_t n, vg_wall_t now) {
   size_t first = n, k = 0;
   vg_wall_t lo = 0, hi = 0;
+  if (!in_range(now))
+    return 0.0;
   for (size_t i = 0; i < n; i++) {
     vg_wall_t t = run_times[i];
     if (t < now - CADENCE_WINDOW_S || t > now)

@@ -273,6 +273,35 @@ static void test_no_window_no_slot(void **state) {
   vg_policy_free(p);
 }
 
+static void test_out_of_range_instants(void **state) {
+  (void)state;
+  vg_policy *p = policy_in(NULL);
+  add_window(p, VG_ALL_DAYS, 0, 2 * H);
+  const vg_wall_t bad[] = {INT64_MIN, INT64_MAX, -4000000000000LL,
+                           400000000000LL};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    struct vg_slot s;
+    struct vg_plan plan;
+    struct vg_projection pr;
+    size_t n = 1;
+    assert_false(vg_plan_allowed_at(p, bad[i]));
+    assert_false(vg_plan_reboot_allowed_at(p, bad[i]));
+    assert_int_equal(vg_plan_next_slot(p, bad[i], &s), VG_ERANGE);
+    assert_int_equal(vg_plan_slots(p, bad[i], &s, 1, &n), VG_ERANGE);
+    assert_int_equal(n, 0);
+    assert_int_equal(vg_plan_next_reboot(p, bad[i], 0, &plan), VG_ERANGE);
+    assert_int_equal(vg_plan_project(p, 1, 1.0, bad[i], &pr), VG_EINVAL);
+    assert_true(vg_plan_cadence(bad, 4, bad[i]) == 0.0);
+  }
+  /* A tiny cadence puts the threshold beyond the planner's years. */
+  struct vg_projection pr;
+  assert_int_equal(vg_plan_project(p, 0, 1e-9, T("2026-11-25T00:00:00Z"), &pr),
+                   0);
+  assert_false(pr.have_reboot);
+  assert_true(pr.too_sparse);
+  vg_policy_free(p);
+}
+
 static void test_splay_bounds_and_seed(void **state) {
   (void)state;
   vg_policy *p = policy_in(NULL);
@@ -494,6 +523,7 @@ int main(void) {
       cmocka_unit_test(test_min_time_left),
       cmocka_unit_test(test_skip_reasons),
       cmocka_unit_test(test_no_window_no_slot),
+      cmocka_unit_test(test_out_of_range_instants),
       cmocka_unit_test(test_splay_bounds_and_seed),
       cmocka_unit_test(test_fixed_offset),
       cmocka_unit_test(test_dst_new_york),
