@@ -621,7 +621,8 @@ int vg_agent_start(vg_agent *a) {
                                "from boot events only");
   }
   save_state(a);
-  int rc = vg_source_start(a, a->loop, &a->cfg, &a->source);
+  int rc =
+      a->cfg.no_source ? 0 : vg_source_start(a, a->loop, &a->cfg, &a->source);
   if (rc != 0) {
     vg_log_error(VG_EV_SOURCE_ERROR, "cannot start the event source: %s",
                  vg_strerror(rc));
@@ -651,6 +652,16 @@ void vg_agent_end_stream(vg_agent *a) {
   vg_evparser_finish(a->parser);
   a->batch--;
   end_batch(a);
+}
+
+int vg_agent_set_bookmark(vg_agent *a, const char *channel, const char *xml) {
+  int rc = vg_state_set_bookmark(a->state, channel, xml);
+  if (rc == 0) {
+    /* The batch that follows saves it together with its events. */
+    a->dirty = true;
+    a->changed = true;
+  }
+  return rc;
 }
 
 void vg_agent_on_event(vg_agent *a, const struct vg_event *ev) {

@@ -26,6 +26,8 @@ struct vg_agent_config {
   bool dry_run;               /* --dry-run: never reboot, whatever the policy */
   uint64_t seed;              /* splay seed; 0 = from the OS */
   const struct vg_plat_ops *ops; /* NULL = vg_plat_default_ops */
+  bool no_source; /* start no platform event source: events come only
+                     through vg_agent_feed_xml / vg_agent_on_event (tests) */
 };
 
 typedef struct vg_agent vg_agent;
@@ -49,6 +51,14 @@ int vg_agent_feed_xml(vg_agent *a, const char *buf, size_t len);
  * a partial event left over is dropped and the next feed starts afresh.
  */
 void vg_agent_end_stream(vg_agent *a);
+
+/*
+ * Records the Event Log bookmark XML of channel (Windows live source). It
+ * is saved in the same atomic state write as the count the next feed
+ * produces, so call it before feeding the event it points at. Returns 0,
+ * VG_ERANGE or VG_ENOMEM.
+ */
+int vg_agent_set_bookmark(vg_agent *a, const char *channel, const char *xml);
 
 /* Applies one parsed event on the loop thread. */
 void vg_agent_on_event(vg_agent *a, const struct vg_event *ev);

@@ -200,6 +200,7 @@ static int setup(void **st) {
   x->cfg.policy_path = x->policy;
   x->cfg.state_path = x->state;
   x->cfg.events_follow = NULL;
+  x->cfg.no_source = true;
   x->cfg.reboot_command = "/usr/local/sbin/test-reboot";
   x->cfg.seed = 1;
   x->cfg.ops = &fake_ops;
