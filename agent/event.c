@@ -202,11 +202,8 @@ int vg_event_parse_time(const char *s, vg_wall_t *out) {
 /* expat handlers. */
 
 /* Records why the event is malformed (the first reason wins) and stops. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void
-fail(vg_evparser *p, const char *fmt, ...) {
+VG_PRINTF(2, 3)
+static void fail(vg_evparser *p, const char *fmt, ...) {
   if (p->error[0] == '\0') {
     va_list ap;
     va_start(ap, fmt);

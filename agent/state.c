@@ -242,11 +242,8 @@ static void sb_putn(struct sbuf *b, const char *s, size_t n) {
   b->p[b->len] = '\0';
 }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void
-sb_printf(struct sbuf *b, const char *fmt, ...) {
+VG_PRINTF(2, 3)
+static void sb_printf(struct sbuf *b, const char *fmt, ...) {
   char tmp[256];
   va_list ap;
   va_start(ap, fmt);
@@ -340,11 +337,8 @@ struct loader {
   size_t errlen;
 };
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static int
-corrupt(struct loader *ld, const char *fmt, ...) {
+VG_PRINTF(2, 3)
+static int corrupt(struct loader *ld, const char *fmt, ...) {
   char msg[200];
   va_list ap;
   va_start(ap, fmt);

@@ -63,12 +63,20 @@ typedef struct {
 } vg_diags;
 
 /* Appends a printf-formatted diagnostic. Returns 0 or VG_ENOMEM. */
-int vg_diags_add(vg_diags *d, const char *file, int line, int col,
-                 const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 5, 6)))
+/*
+ * printf format checking; mingw's "printf" archetype is the MS one, while the
+ * build uses the C99-conforming mingw stdio, hence gnu_printf there.
+ */
+#if defined(__MINGW32__)
+#define VG_PRINTF(a, b) __attribute__((format(gnu_printf, a, b)))
+#elif defined(__GNUC__)
+#define VG_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define VG_PRINTF(a, b)
 #endif
-    ;
+
+int vg_diags_add(vg_diags *d, const char *file, int line, int col,
+                 const char *fmt, ...) VG_PRINTF(5, 6);
 void vg_diags_free(vg_diags *d);
 
 /* Formats one diagnostic as "file:line:col: message" into buf. */

@@ -9,6 +9,8 @@
 
 #include <stdarg.h>
 
+#include "vssguard/common.h"
+
 enum vg_log_level {
   VG_LOG_ERROR = 0,
   VG_LOG_WARN = 1,
@@ -47,12 +49,6 @@ typedef void (*vg_log_sink)(enum vg_log_level level, int event_id,
 
 void vg_log_set_sink(vg_log_sink sink, void *ud);
 void vg_log_set_level(enum vg_log_level max_level);
-
-#if defined(__GNUC__)
-#define VG_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#else
-#define VG_PRINTF(a, b)
-#endif
 
 void vg_log(enum vg_log_level level, int event_id, const char *fmt, ...)
     VG_PRINTF(3, 4);
