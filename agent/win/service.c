@@ -255,9 +255,14 @@ static void configure(SC_HANDLE svc) {
   fail.lpsaActions = actions;
   if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_DESCRIPTION, &desc))
     print_error("setting the service description");
+  /* Older service managers (and Wine) lack this level: the service then
+   * starts automatically without the delay. */
   if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_DELAYED_AUTO_START_INFO,
                              &delayed))
-    print_error("setting the delayed automatic start");
+    fprintf(stderr,
+            "vssguard: note: delayed automatic start not set (error %lu); "
+            "the service starts automatically\n",
+            (unsigned long)GetLastError());
   if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS, &fail))
     print_error("setting the recovery actions");
   if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_PRESHUTDOWN_INFO, &pre))
