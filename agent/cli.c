@@ -791,6 +791,10 @@ static void flush_fold(struct replay_out *o) {
 static void replay_human(const struct vg_replay_entry *e,
                          struct replay_out *o) {
   char a[32], b[64], c[64];
+  /* A calibration that confirms the count adds nothing to the story. */
+  if (e->kind == VG_REPLAY_CALIBRATED && !o->verbose &&
+      e->count_before == e->count_after)
+    return;
   if (e->kind == VG_REPLAY_RUN_COUNTED && !o->verbose) {
     if (o->fold_n == 0) {
       o->fold_first = e->at;
@@ -842,6 +846,7 @@ static void replay_human(const struct vg_replay_entry *e,
   case VG_REPLAY_POSTPONED:
   case VG_REPLAY_LOCKED:
   case VG_REPLAY_NO_SLOT:
+  case VG_REPLAY_CALIBRATION_IGNORED:
     printf("%s  %-20s %s\n", a, name, e->why ? e->why : "");
     break;
   }
@@ -1007,6 +1012,8 @@ static int cmd_replay(const struct cmd *c, int argc, char **argv) {
     vg_json_uint(&j, s->runs_failed_ignored);
     vg_json_key(&j, "calibrations");
     vg_json_uint(&j, s->calibrations);
+    vg_json_key(&j, "calibrations_ignored");
+    vg_json_uint(&j, s->calibrations_ignored);
     vg_json_key(&j, "boots");
     vg_json_uint(&j, s->boots);
     vg_json_key(&j, "duplicates");
@@ -1073,8 +1080,11 @@ static int cmd_replay(const struct cmd *c, int argc, char **argv) {
     if (s->runs_failed_ignored > 0)
       printf(" (%llu failed runs not counted)",
              (unsigned long long)s->runs_failed_ignored);
-    printf("\n  calibrations:  %llu\n  boots:         %llu recorded\n",
-           (unsigned long long)s->calibrations, (unsigned long long)s->boots);
+    printf("\n  calibrations:  %llu", (unsigned long long)s->calibrations);
+    if (s->calibrations_ignored > 0)
+      printf(" (%llu more ignored: recorded after a simulated reboot)",
+             (unsigned long long)s->calibrations_ignored);
+    printf("\n  boots:         %llu recorded\n", (unsigned long long)s->boots);
     printf("  count:         %d at the end (threshold %d, highest %d, hard "
            "limit %d)\n",
            vg_state_count(rs), vg_policy_threshold(p), s->max_count,

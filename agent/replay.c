@@ -20,12 +20,14 @@ struct vg_replay {
   vg_replay_cb cb;
   void *ud;
   vg_state *state;
-  bool started;     /* the first event set the simulated clock */
-  bool dirty;       /* the state changed since the last decision */
-  bool idle;        /* the last decision needs no time to pass */
-  vg_wall_t wake;   /* the last decision's next instant (when !idle) */
-  bool locked_told; /* LOCKED reported since the last change */
-  bool noslot_told; /* NO_SLOT reported since the last change */
+  bool started;      /* the first event set the simulated clock */
+  bool dirty;        /* the state changed since the last decision */
+  bool idle;         /* the last decision needs no time to pass */
+  vg_wall_t wake;    /* the last decision's next instant (when !idle) */
+  bool locked_told;  /* LOCKED reported since the last change */
+  bool noslot_told;  /* NO_SLOT reported since the last change */
+  bool diverged;     /* a simulated reboot, no recorded boot since */
+  bool ignored_told; /* CALIBRATION_IGNORED reported since that reboot */
   char last_postpone[256];
   vg_wall_t last_failed_run; /* RUN_FAILED reported for this run start */
   size_t rcap;
@@ -45,6 +47,7 @@ const char *vg_replay_kind_name(enum vg_replay_kind k) {
   case VG_REPLAY_REBOOT_BOOT: return "boot after reboot";
   case VG_REPLAY_LOCKED: return "locked";
   case VG_REPLAY_NO_SLOT: return "no slot";
+  case VG_REPLAY_CALIBRATION_IGNORED: return "calibration ignored";
   }
   return "?";
 }
@@ -153,6 +156,8 @@ static int do_reboot(vg_replay *r, const struct vg_decision *d) {
                               .count_after = vg_state_count(r->state)};
   emit(r, &b);
   note_change(r);
+  r->diverged = true;
+  r->ignored_told = false;
   r->last_postpone[0] = '\0';
   return 0;
 }
@@ -259,6 +264,12 @@ static bool is_boot_event(const struct vg_event *ev) {
          (ev->event_id == 12 && strstr(ev->provider, "Kernel-General"));
 }
 
+/* True for a VSS 12289 event (a calibration when it holds a count). */
+static bool is_calibration(const struct vg_event *ev) {
+  return ev->event_id == 12289 && strcmp(ev->channel, "Application") == 0 &&
+         strcmp(ev->provider, "VSS") == 0;
+}
+
 int vg_replay_advance(vg_replay *r, vg_wall_t until) {
   if (!r->started || until <= r->st.now)
     return 0;
@@ -298,6 +309,22 @@ int vg_replay_event(vg_replay *r, const struct vg_event *ev) {
   struct vg_track_result tr;
   memset(&tr, 0, sizeof(tr));
   r->st.events++;
+  if (r->diverged && is_calibration(ev)) {
+    r->st.calibrations_ignored++;
+    if (!r->ignored_told) {
+      int c = vg_state_count(r->state);
+      struct vg_replay_entry e = {
+          .kind = VG_REPLAY_CALIBRATION_IGNORED,
+          .at = ev->time,
+          .count_before = c,
+          .count_after = c,
+          .why = "VSS 12289 counts recorded after a simulated reboot describe "
+                 "the server without it; ignored until the next recorded boot"};
+      emit(r, &e);
+      r->ignored_told = true;
+    }
+    return 0;
+  }
   int rc =
       vg_tracker_apply(r->state, ev, vg_policy_count_failed(r->policy), &tr);
   if (rc != 0) {
@@ -337,6 +364,7 @@ int vg_replay_event(vg_replay *r, const struct vg_event *ev) {
     break;
   case VG_TRACK_BOOT:
     note_change(r);
+    r->diverged = false;
     r->st.boots++;
     r->last_postpone[0] = '\0';
     e.kind = VG_REPLAY_BOOT;

@@ -6,6 +6,11 @@
  * is recorded and followed by a simulated boot two minutes later, so the
  * count resets as it would on the server.
  *
+ * After a simulated reboot the recorded history no longer describes the
+ * simulated server: its VSS 12289 counts (taken on the server that did not
+ * reboot) are not applied until the next recorded boot. Backup runs and
+ * boots still are: they happen whatever the agent does.
+ *
  * The timeline is streamed through a callback rather than kept, so a
  * replay of millions of events runs in constant memory.
  */
@@ -35,7 +40,8 @@ enum vg_replay_kind {
   VG_REPLAY_REBOOT,          /* the agent would reboot now */
   VG_REPLAY_REBOOT_BOOT,     /* the simulated boot after that reboot */
   VG_REPLAY_LOCKED,          /* the reboot-loop guard holds */
-  VG_REPLAY_NO_SLOT          /* at the threshold but no slot in the horizon */
+  VG_REPLAY_NO_SLOT,         /* at the threshold but no slot in the horizon */
+  VG_REPLAY_CALIBRATION_IGNORED /* a VSS 12289 after a simulated reboot */
 };
 
 /* One timeline entry; valid only during the callback. */
@@ -64,6 +70,10 @@ struct vg_replay_stats {
   uint64_t runs_counted;        /* runs counted (RUN_COUNTED) */
   uint64_t runs_failed_ignored; /* failed runs the policy does not count */
   uint64_t calibrations;
+  /* VSS 12289 counts between a simulated reboot and the next recorded boot:
+   * they were recorded on the server that did not reboot, so they describe
+   * another history and are not applied. */
+  uint64_t calibrations_ignored;
   uint64_t boots; /* recorded boots (not the simulated ones) */
   uint64_t duplicates;
   uint64_t stale;

@@ -39,11 +39,15 @@ expect_err "^$T/broken\.yaml:[0-9]+:[0-9]+: "
 expect_rc 2 check-policy "$T/does-not-exist.yaml"
 expect_err "does-not-exist\.yaml"
 
-# The bad-input fixtures, when present, all fail with positions.
+# The bad-input fixtures, when present, all fail, each error naming the
+# file (and its position, when the error has one).
 for f in "$VG_SRC"/tests/data/policy/bad/*.yaml; do
   [ -e "$f" ] || continue
   expect_rc 2 check-policy "$f"
-  expect_err ":[0-9]+:[0-9]+: "
+  [ ! -s "$T/out" ] || fail "$f: output on stdout"
+  if grep -Evq "^$f(:[0-9]+:[0-9]+)?: " "$T/err"; then
+    fail "$f: an error line does not start with the file name"
+  fi
 done
 for f in "$VG_SRC"/tests/data/policy/good/*.yaml; do
   [ -e "$f" ] || continue

@@ -41,12 +41,15 @@ expect_err() {
 # pycheck 'python expression over d' : the last stdout parses as JSON (d)
 # and the Python statements given as arguments run without assertion errors.
 pycheck() {
-  python3 - "$T/out" "$@" <<'PY' || fail "JSON check failed: ${*}"
+  python3 - "$T/out" "$@" <<'PY' || fail "JSON check failed (the statement is above)"
 import json, sys
 with open(sys.argv[1]) as f:
     d = json.load(f)
 for stmt in sys.argv[2:]:
-    exec(stmt)
+    try:
+        exec(stmt)
+    except Exception as e:
+        sys.exit("failed: %s\n  %s: %s" % (stmt, type(e).__name__, e))
 PY
   checks=$((checks + 1))
 }
