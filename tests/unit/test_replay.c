@@ -327,6 +327,39 @@ static void test_min_uptime_after_recorded_boot(void **st) {
   vg_policy_free(p);
 }
 
+static void test_calibration_after_simulated_reboot(void **st) {
+  (void)st;
+  vg_policy *p = policy(no_splay);
+  struct sink s = {0};
+  vg_replay *r;
+  assert_int_equal(vg_replay_new(p, 1, on_entry, &s, &r), 0);
+  nightly(r, 0, 2);
+  assert_int_equal(vg_replay_advance(r, base() + 4 * DAY), 0);
+  assert_int_equal(vg_replay_stats(r)->nreboots, 1);
+  /* Recorded on the server that did not reboot: not applied. */
+  struct evspec high = {
+      "Application",        "VSS", 12289, 30, base() + 4 * DAY + HOUR, 0,
+      "Active sessions: 50"};
+  feed(r, &high);
+  assert_int_equal(vg_replay_stats(r)->final_count, 0);
+  assert_int_equal(vg_replay_stats(r)->calibrations, 0);
+  assert_int_equal(vg_replay_stats(r)->calibrations_ignored, 1);
+  assert_int_equal(count_kind(&s, VG_REPLAY_CALIBRATION_IGNORED), 1);
+  /* After a recorded boot the histories agree again. */
+  struct evspec boot = {"System", "EventLog", 6005, 31, base() + 5 * DAY + HOUR,
+                        0,        NULL};
+  feed(r, &boot);
+  struct evspec two = {
+      "Application",       "VSS", 12289, 32, base() + 5 * DAY + 2 * HOUR, 0,
+      "Active sessions: 2"};
+  feed(r, &two);
+  assert_int_equal(vg_replay_stats(r)->calibrations, 1);
+  assert_int_equal(vg_replay_stats(r)->final_count, 2);
+  assert_int_equal(vg_replay_stats(r)->boots, 1);
+  vg_replay_free(r);
+  vg_policy_free(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_reboot_then_boot),
@@ -335,6 +368,7 @@ int main(void) {
       cmocka_unit_test(test_postponed_while_backup_runs),
       cmocka_unit_test(test_splay_is_deterministic),
       cmocka_unit_test(test_min_uptime_after_recorded_boot),
+      cmocka_unit_test(test_calibration_after_simulated_reboot),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
