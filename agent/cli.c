@@ -824,7 +824,10 @@ static void replay_human(const struct vg_replay_entry *e,
     break;
   case VG_REPLAY_BOOT:
   case VG_REPLAY_REBOOT_BOOT:
-    printf("%s  %-20s count %d -> 0\n", a, name, e->count_before);
+    if (e->count_before > 0)
+      printf("%s  %-20s count %d -> 0\n", a, name, e->count_before);
+    else
+      printf("%s  %-20s count 0\n", a, name);
     break;
   case VG_REPLAY_SCHEDULED:
     fmt_human(e->sched.at, o->z, b, sizeof(b));

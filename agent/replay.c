@@ -318,8 +318,8 @@ int vg_replay_event(vg_replay *r, const struct vg_event *ev) {
           .at = ev->time,
           .count_before = c,
           .count_after = c,
-          .why = "VSS 12289 counts recorded after a simulated reboot describe "
-                 "the server without it; ignored until the next recorded boot"};
+          .why = "recorded on the server that did not reboot; not applied "
+                 "until the next recorded boot"};
       emit(r, &e);
       r->ignored_told = true;
     }
