@@ -94,6 +94,44 @@ static int wall_to_systemtime(vg_wall_t t, SYSTEMTIME *st) {
 }
 
 /*
+ * GetTimeZoneInformationForYear reads the registry (about 0.1 ms a call, far
+ * more under Wine), and planners ask for many offsets in a row. Its answers
+ * are kept per year for a minute, so that a change of the system's zone is
+ * seen within a minute.
+ */
+#define VG_TZ_CACHE_SLOTS 4
+#define VG_TZ_CACHE_MS 60000u
+
+static SRWLOCK tz_lock = SRWLOCK_INIT;
+static struct {
+  USHORT year; /* 0 = empty */
+  ULONGLONG fetched_ms;
+  TIME_ZONE_INFORMATION tzi;
+} tz_cache[VG_TZ_CACHE_SLOTS];
+
+static int zone_rules(USHORT year, TIME_ZONE_INFORMATION *tzi) {
+  ULONGLONG now = GetTickCount64();
+  int slot = year % VG_TZ_CACHE_SLOTS, hit;
+
+  AcquireSRWLockShared(&tz_lock);
+  hit = tz_cache[slot].year == year &&
+        now - tz_cache[slot].fetched_ms < VG_TZ_CACHE_MS;
+  if (hit)
+    *tzi = tz_cache[slot].tzi;
+  ReleaseSRWLockShared(&tz_lock);
+  if (hit)
+    return VG_OK;
+  if (!GetTimeZoneInformationForYear(year, NULL, tzi))
+    return VG_EIO;
+  AcquireSRWLockExclusive(&tz_lock);
+  tz_cache[slot].year = year;
+  tz_cache[slot].fetched_ms = now;
+  tz_cache[slot].tzi = *tzi;
+  ReleaseSRWLockExclusive(&tz_lock);
+  return VG_OK;
+}
+
+/*
  * The offset of the system's zone at instant t. GetTimeZoneInformationForYear
  * gives the rules in force in a given year (zones change their rules), and
  * SystemTimeToTzSpecificLocalTime applies them. The rules are those of the
@@ -109,7 +147,7 @@ int vg_plat_local_offset(vg_wall_t t, int32_t *offset_s) {
     return VG_ERANGE;
   year = utc.wYear;
   for (i = 0; i < 2; i++) {
-    if (!GetTimeZoneInformationForYear(year, NULL, &tzi) ||
+    if (zone_rules(year, &tzi) != VG_OK ||
         !SystemTimeToTzSpecificLocalTime(&tzi, &utc, &local))
       return VG_EIO;
     if (local.wYear == year)
