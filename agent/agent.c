@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy_load.h"
 #include "vssguard/agent.h"
 #include "vssguard/decide.h"
 #include "vssguard/log.h"
@@ -571,7 +572,7 @@ int vg_agent_new(uv_loop_t *loop, const struct vg_agent_config *cfg,
     goto fail;
 
   vg_diags d = {0};
-  rc = vg_policy_load_file(a->policy_path, &a->policy, &d);
+  rc = vg_policy_load_effective(a->policy_path, &a->policy, &d);
   if (rc != 0) {
     log_diags(&d, a->policy_path, rc);
     vg_diags_free(&d);
@@ -676,7 +677,7 @@ void vg_agent_on_event(vg_agent *a, const struct vg_event *ev) {
 int vg_agent_reload(vg_agent *a) {
   vg_policy *np = NULL;
   vg_diags d = {0};
-  int rc = vg_policy_load_file(a->policy_path, &np, &d);
+  int rc = vg_policy_load_effective(a->policy_path, &np, &d);
   if (rc != 0) {
     log_diags(&d, a->policy_path, rc);
     vg_diags_free(&d);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy_load.h"
 #include "vssguard/cli.h"
 #include "vssguard/common.h"
 #include "vssguard/decide.h"
@@ -149,7 +150,7 @@ static const char *default_path(const char *name, char *buf, size_t len) {
 /* Loads a policy and prints every error. Returns an exit code. */
 static int load_policy(const char *path, vg_policy **out) {
   vg_diags d = {0};
-  int rc = vg_policy_load_file(path, out, &d);
+  int rc = vg_policy_load_effective(path, out, &d);
   if (rc != 0) {
     char line[1024];
     for (size_t i = 0; i < d.n; i++) {
@@ -344,7 +345,7 @@ static int cmd_windows(const struct cmd *c, int argc, char **argv) {
                        opt_get(o, no, "count")->arg);
   const char *ppath = opt_get(o, no, "policy")->arg;
   if (ppath == NULL)
-    ppath = default_path("policy.yaml", defp, sizeof(defp));
+    ppath = vg_policy_default_path(defp, sizeof(defp));
   vg_policy *p;
   rc = load_policy(ppath, &p);
   if (rc != 0)
@@ -514,7 +515,7 @@ static int cmd_plan(const struct cmd *c, int argc, char **argv) {
   }
   const char *ppath = opt_get(o, no, "policy")->arg;
   if (ppath == NULL)
-    ppath = default_path("policy.yaml", defp, sizeof(defp));
+    ppath = vg_policy_default_path(defp, sizeof(defp));
   vg_policy *p;
   rc = load_policy(ppath, &p);
   if (rc != 0)
@@ -1371,7 +1372,7 @@ static int cmd_run(const struct cmd *c, int argc, char **argv) {
   memset(&cfg, 0, sizeof(cfg));
   cfg.policy_path = opt_get(o, no, "policy")->arg;
   if (cfg.policy_path == NULL)
-    cfg.policy_path = default_path("policy.yaml", defp, sizeof(defp));
+    cfg.policy_path = vg_policy_default_path(defp, sizeof(defp));
   cfg.state_path = opt_get(o, no, "state")->arg;
   if (cfg.state_path == NULL)
     cfg.state_path = default_path("state", defs, sizeof(defs));
@@ -1380,7 +1381,14 @@ static int cmd_run(const struct cmd *c, int argc, char **argv) {
   cfg.dry_run = opt_get(o, no, "dry-run")->seen;
   cfg.seed = seed;
   cfg.ops = NULL;
-  return vg_run(&cfg);
+  rc = vg_run(&cfg);
+  if (rc == VG_OK)
+    return VG_EXIT_OK;
+  /* The agent already logged why; bad input files are exit 2. */
+  return (rc == VG_EINVAL || rc == VG_ENOENT || rc == VG_ECORRUPT ||
+          rc == VG_EPERM)
+             ? VG_EXIT_INPUT
+             : VG_EXIT_FAIL;
 }
 
 /* ---- the table, help and main ------------------------------------------- */
@@ -1464,7 +1472,7 @@ static void print_usage(FILE *f) {
           "  --help         print this help; 'vssguard help COMMAND' for one\n"
           "\nDefaults: --policy %s, --state %s\n"
           "Exit codes: 0 ok, 1 failure, 2 bad input, 64 usage error.\n",
-          default_path("policy.yaml", defp, sizeof(defp)),
+          vg_policy_default_path(defp, sizeof(defp)),
           default_path("state", defs, sizeof(defs)));
 }
 

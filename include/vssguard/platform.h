@@ -71,6 +71,20 @@ int vg_plat_check_file_secure(const char *path, char *why, size_t len);
 /* Fills buf with random bytes from the OS. */
 int vg_plat_random(void *buf, size_t len);
 
+typedef struct vg_policy vg_policy;
+
+/*
+ * Applies the platform's administrative overrides to a loaded policy: on
+ * Windows the Group Policy values under HKLM\SOFTWARE\Policies\VssGuard
+ * (through vg_policy_override), elsewhere nothing. Errors go to d and name
+ * the value. Returns 0 or VG_EINVAL.
+ */
+int vg_plat_policy_overrides(vg_policy *p, vg_diags *d);
+
+/* The policy file the administrator named by policy (GPO PolicyFile), or
+ * NULL for the default. */
+const char *vg_plat_policy_file(void);
+
 /* Directory for defaults: "%ProgramData%\VssGuard" or "/var/lib/vssguard". */
 const char *vg_plat_default_dir(void);
 
