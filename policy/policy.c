@@ -314,7 +314,8 @@ const char *const vg_policy_override_names[] = {
 static int one_item(const char *file, size_t nitems, vg_diags *d) {
   if (nitems == 1)
     return VG_OK;
-  vg_diags_add(d, file, 0, 0, "expected one value, got %zu", nitems);
+  vg_diags_add(d, file, 0, 0, "expected one value, got %llu",
+               (unsigned long long)nitems);
   return VG_EINVAL;
 }
 
@@ -347,8 +348,8 @@ static int override_windows(vg_policy *p, const char *file,
     return VG_EINVAL;
   }
   if (nitems > VG_MAX_WINDOWS) {
-    vg_diags_add(d, file, 0, 0, "too many windows (%zu; at most %d)", nitems,
-                 VG_MAX_WINDOWS);
+    vg_diags_add(d, file, 0, 0, "too many windows (%llu; at most %d)",
+                 (unsigned long long)nitems, VG_MAX_WINDOWS);
     return VG_EINVAL;
   }
   ws = calloc(nitems, sizeof(*ws));
@@ -357,8 +358,8 @@ static int override_windows(vg_policy *p, const char *file,
   for (size_t i = 0; i < nitems; i++) {
     char err[160];
     if (vg_parse_weekly(items[i], &ws[i].w, err, sizeof(err)) != VG_OK) {
-      vg_diags_add(d, file, 0, 0, "item %zu \"%.64s\": %s", i + 1, items[i],
-                   err);
+      vg_diags_add(d, file, 0, 0, "item %llu \"%.64s\": %s",
+                   (unsigned long long)(i + 1), items[i], err);
       bad = 1;
     }
   }
@@ -378,8 +379,8 @@ static int override_blackouts(vg_policy *p, const char *file,
   struct vg_blackout *bs;
   int bad = 0;
   if (nitems > VG_MAX_BLACKOUTS) {
-    vg_diags_add(d, file, 0, 0, "too many blackouts (%zu; at most %d)", nitems,
-                 VG_MAX_BLACKOUTS);
+    vg_diags_add(d, file, 0, 0, "too many blackouts (%llu; at most %d)",
+                 (unsigned long long)nitems, VG_MAX_BLACKOUTS);
     return VG_EINVAL;
   }
   bs = calloc(nitems ? nitems : 1, sizeof(*bs));
@@ -389,8 +390,8 @@ static int override_blackouts(vg_policy *p, const char *file,
     char err[160];
     if (vg_parse_blackout(items[i], &p->zone, &bs[i], err, sizeof(err)) !=
         VG_OK) {
-      vg_diags_add(d, file, 0, 0, "item %zu \"%.64s\": %s", i + 1, items[i],
-                   err);
+      vg_diags_add(d, file, 0, 0, "item %llu \"%.64s\": %s",
+                   (unsigned long long)(i + 1), items[i], err);
       bad = 1;
     }
   }
@@ -412,7 +413,8 @@ int vg_policy_override(vg_policy *p, const char *value_name,
   snprintf(file, sizeof(file), GPO_KEY "%s", value_name ? value_name : "");
   for (size_t i = 0; i < nitems; i++)
     if (items[i] == NULL) {
-      vg_diags_add(d, file, 0, 0, "item %zu is missing", i + 1);
+      vg_diags_add(d, file, 0, 0, "item %llu is missing",
+                   (unsigned long long)(i + 1));
       return VG_EINVAL;
     }
 

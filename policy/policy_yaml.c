@@ -746,8 +746,8 @@ static void h_windows(struct ctx *c, const struct node *v, void *obj) {
     return;
   }
   if (v->n > VG_MAX_WINDOWS) {
-    ERR(c, v, "too many maintenance windows (%zu; at most %d)", v->n,
-        VG_MAX_WINDOWS);
+    ERR(c, v, "too many maintenance windows (%llu; at most %d)",
+        (unsigned long long)v->n, VG_MAX_WINDOWS);
     return;
   }
   for (size_t i = 0; i < v->n && !c->stop; i++) {
@@ -943,7 +943,8 @@ static void h_blackouts(struct ctx *c, const struct node *v, void *obj) {
   if (v->type == N_NULL)
     return;
   if (v->n > VG_MAX_BLACKOUTS) {
-    ERR(c, v, "too many blackouts (%zu; at most %d)", v->n, VG_MAX_BLACKOUTS);
+    ERR(c, v, "too many blackouts (%llu; at most %d)", (unsigned long long)v->n,
+        VG_MAX_BLACKOUTS);
     return;
   }
   for (size_t i = 0; i < v->n && !c->stop; i++) {
@@ -989,8 +990,8 @@ static void h_message(struct ctx *c, const struct node *v, void *obj) {
     return;
   }
   if (n > VG_MESSAGE_MAX) {
-    ERR(c, v, "reboot.message is longer than %d bytes (%zu)", VG_MESSAGE_MAX,
-        n);
+    ERR(c, v, "reboot.message is longer than %d bytes (%llu)", VG_MESSAGE_MAX,
+        (unsigned long long)n);
     return;
   }
   snprintf(r->message, sizeof(r->message), "%s", v->value);
@@ -1151,9 +1152,9 @@ int vg_policy_load_string(const char *name, const char *buf, size_t len,
   size_t first = d->n;
   if (len > POLICY_MAX_BYTES) {
     vg_diags_add(d, c.name, 0, 0,
-                 "policy is larger than 1 MiB (%zu bytes); is this the "
+                 "policy is larger than 1 MiB (%llu bytes); is this the "
                  "right file?",
-                 len);
+                 (unsigned long long)len);
     return VG_EINVAL;
   }
   if (buf == NULL && len > 0)
