@@ -379,7 +379,7 @@ static void test_property_zones(void **state) {
   check_zone_property("America/New_York");
   check_zone_property("Europe/Berlin");
   check_zone_property("Australia/Lord_Howe");
-    check_zone_property("Asia/Tokyo");
+  check_zone_property("Asia/Tokyo");
 }
 
 static void test_zone_parse_format(void **state) {
