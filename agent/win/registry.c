@@ -234,8 +234,6 @@ int vg_win_gpo_apply(vg_policy *p, vg_diags *d) {
       (void)vg_policy_override(p, "DryRun", one, 1, d);
     }
   }
-  if (d->n == before)
-    (void)vg_policy_validate(p, "HKLM\\SOFTWARE\\Policies\\VssGuard", d);
   if (d->n > before)
     result = VG_EINVAL;
   return result;

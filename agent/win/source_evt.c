@@ -246,7 +246,10 @@ static DWORD WINAPI on_event(EVT_SUBSCRIBE_NOTIFY_ACTION action, PVOID ctx,
 
 static void feed(vg_source *s, struct qitem *it) {
   if (it->bookmark != NULL && it->channel[0] != '\0') {
-    vg_agent_set_bookmark(s->agent, it->channel, it->bookmark);
+    int rc = vg_agent_set_bookmark(s->agent, it->channel, it->bookmark);
+    if (rc != 0)
+      vg_log_warn(VG_EV_STATE_ERROR, "the %s bookmark cannot be kept: %s",
+                  it->channel, vg_strerror(rc));
     s->have_position = true;
   }
   s->backoff_ms = RETRY_MIN_MS;

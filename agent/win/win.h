@@ -57,8 +57,8 @@ int vg_win_gpo_read(struct vg_win_gpo *out);
 
 /*
  * Applies every override value present under the key to p with
- * vg_policy_override, then vg_policy_validate. Errors name the value and go
- * to d. Returns 0, VG_EINVAL (errors in d) or VG_EIO.
+ * vg_policy_override; the caller then validates the whole policy. Errors
+ * name the value and go to d. Returns 0, VG_EINVAL (errors in d) or VG_EIO.
  */
 int vg_win_gpo_apply(vg_policy *p, vg_diags *d);
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End to end under Wine: two recorded backup runs are read at start (the
 # backfill since the boot), a third arrives live through the subscription
-# callback and reaches the threshold; the reboot waits for the maintenance
-# window, which opens a minute later, and then Wine's InitiateSystemShutdownExW
+# callback and reaches the threshold; the reboot waits for the allowed slot,
+# which opens seconds later, and then Wine's InitiateSystemShutdownExW
 # prints exactly one call with the policy's message, warning, force and
 # reason.
 source "$(dirname "$0")/lib.sh"
@@ -10,8 +10,11 @@ source "$(dirname "$0")/lib.sh"
 now=$(date +%s)
 add_run 101 $((now - 400))
 add_run 104 $((now - 300))
-slot=$(next_minute 25)
-write_policy "$T/policy.yaml" "daily $(hhmm "$slot") 2h"
+# The window is open, but a blackout holds it closed for 20 more seconds:
+# the allowed slot opens at the blackout's end, to the second.
+slot=$((now + 20))
+write_policy "$T/policy.yaml" "daily $(hhmm $((now - 120))) 3h" "blackouts:" \
+  "  - { name: opens soon, start: $(date -u -d "@$((now - 3600))" +%Y-%m-%dT%H:%M:%SZ), end: $(date -u -d "@$slot" +%Y-%m-%dT%H:%M:%SZ) }"
 
 start_agent "$T/agent.log" --policy "$(winpath "$T/policy.yaml")" \
   --state "$(winpath "$T/state")"

@@ -13,13 +13,16 @@ write_policy "$T/policy.yaml" "daily $(hhmm $((now + 6 * 3600))) 1h"
 sed -i 's/^threshold: 3/threshold: 10/' "$T/policy.yaml"
 
 # The service process gets its environment from services.exe: point Wine
-# at the fake wevtapi.dll for vssguard.exe in the registry.
-wine_ reg add 'HKCU\Software\Wine\AppDefaults\vssguard.exe\DllOverrides' \
-  /v wevtapi /d native /f >/dev/null 2>&1
+# at the fake wevtapi.dll in the registry, for an executable name of this
+# test only (other tests run vssguard.exe with Wine's own wevtapi).
+mv "$T/vssguard.exe" "$T/vssguard-svc.exe"
+EXE=$T/vssguard-svc.exe
+APPKEY='HKCU\Software\Wine\AppDefaults\vssguard-svc.exe'
+wine_ reg add "$APPKEY\DllOverrides" /v wevtapi /d native /f >/dev/null 2>&1
 
 svc_cleanup() {
   vg service uninstall >/dev/null 2>&1 || true
-  stop_agent
+  wine_ reg delete "$APPKEY" /f >/dev/null 2>&1 || true
 }
 trap svc_cleanup EXIT
 vg service uninstall >/dev/null 2>&1 || true
