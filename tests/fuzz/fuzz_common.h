@@ -11,8 +11,8 @@
 
 #include "vssguard/log.h"
 
-static void fz_drop_log(enum vg_log_level level, int event_id, const char *msg,
-                        void *ud) {
+static inline void fz_drop_log(enum vg_log_level level, int event_id,
+                               const char *msg, void *ud) {
   (void)level;
   (void)event_id;
   (void)msg;
@@ -20,7 +20,7 @@ static void fz_drop_log(enum vg_log_level level, int event_id, const char *msg,
 }
 
 /* Installs the silent log sink once. */
-static void fz_quiet(void) {
+static inline void fz_quiet(void) {
   static int done;
   if (!done) {
     vg_log_set_sink(fz_drop_log, NULL);
