@@ -17,7 +17,11 @@
 # agent makes at start, so the test-only wevtapi.dll of tests/wine
 # ($VG_FAKE_WEVTAPI, default build/mingw/tests/wine/wevtapi.dll) is put in the
 # program folder before the installation (with an empty event file), as the
-# tests in tests/wine do. Without it the same steps run with a stand-in
+# tests in tests/wine do. Wine's msiexec does not wait for a service to stop
+# (it ignores the ServiceControl Wait column that Windows Installer honours),
+# so with the real agent, which takes a moment to save its state, the test
+# stops the service and waits for it before an upgrade or an uninstall; the
+# stand-in stops at once and is left to the installer. Without it the same steps run with a stand-in
 # service built from tests/packaging/stub_service.c (never shipped), and the
 # test ends with SKIP (exit 77) because the real program was not exercised.
 # Env: VG_SRC source tree. Exit 0 pass, 1 fail, 77 skip.
@@ -58,8 +62,15 @@ fi
 
 fake=${VG_FAKE_WEVTAPI:-$src/build/mingw/tests/wine/wevtapi.dll}
 if [ $real -eq 1 ] && [ ! -f "$fake" ]; then
-  echo "SKIP: $fake (the test-only wevtapi.dll of tests/wine) not built; the real service cannot run under Wine without it"
-  exit 77
+  # Not built by the mingw preset yet: build it from its source.
+  fake=$work/fake/wevtapi.dll
+  mkdir -p "$work/fake"
+  if ! command -v x86_64-w64-mingw32-gcc >/dev/null ||
+    ! x86_64-w64-mingw32-gcc -std=c11 -O2 -shared -static-libgcc -o "$fake" \
+      "$src/tests/wine/wevtapi_fake.c" "$src/tests/wine/wevtapi_fake.def"; then
+    echo "SKIP: cannot build the test-only wevtapi.dll of tests/wine; the real service cannot run under Wine without it"
+    exit 77
+  fi
 fi
 
 for v in 0.1.0 0.2.0; do
@@ -105,9 +116,31 @@ wait_running() {
   return 1
 }
 
-# installed_codes: the product codes registered in the Uninstall key.
+# settle: with the real agent, stop the service and wait until it stopped
+# and its process is gone, as Windows Installer would (see the top).
+settle() {
+  [ $real -eq 1 ] || return 0
+  local i
+  W sc stop VssGuard >/dev/null 2>&1
+  for i in $(seq 1 60); do
+    if W sc query VssGuard 2>/dev/null | grep -q 'STATE.*STOPPED' &&
+      ! pgrep -f 'VssGuard.vssguard.exe service run' >/dev/null; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  bad "the service did not stop within 30 s"
+}
+
+# installed_codes: which of the two product codes are registered in the
+# Uninstall key ("code1 code2 " order), asking each one on its own.
 installed_codes() {
-  W reg query "$uninst" 2>/dev/null | grep -o '{[0-9A-F-]*}' | sort
+  local c
+  for c in "$code1" "$code2"; do
+    if W reg query "$uninst\\$c" /v DisplayVersion >/dev/null 2>&1; then
+      printf '%s\n' "$c"
+    fi
+  done
 }
 
 check_installed() {
@@ -152,6 +185,7 @@ cmp -s "$pd/policy.yaml" "$src/packaging/windows/default-policy.yaml" &&
 echo "== 2. upgrade to 0.2.0 keeps an edited policy"
 echo "# edited by the administrator" >>"$pd/policy.yaml"
 cp "$pd/policy.yaml" "$work/edited.yaml"
+settle
 W msiexec /i "$msi2" /qn && ok "msiexec /i 0.2.0 /qn" || bad "msiexec /i 0.2.0 exited $?"
 check_installed "0.2.0"
 cmp -s "$pd/policy.yaml" "$work/edited.yaml" && ok "0.2.0: the edited policy.yaml was kept" ||
@@ -167,6 +201,7 @@ codes=$(installed_codes | grep -e "$code1" -e "$code2" | tr '\n' ' ')
 [ "$codes" = "$code2 " ] && ok "0.2.0 is still the installed product" || bad "products after the downgrade attempt: '$codes'"
 
 echo "== 4. silent uninstall"
+settle
 W msiexec /x "$msi2" /qn && ok "msiexec /x 0.2.0 /qn" || bad "msiexec /x exited $?"
 check_removed "uninstall"
 cmp -s "$pd/policy.yaml" "$work/edited.yaml" && ok "uninstall: the edited policy.yaml is unchanged" ||
@@ -178,6 +213,7 @@ W msiexec /i "$msi2" /qn && ok "msiexec /i 0.2.0 /qn again" || bad "reinstall ex
 cmp -s "$pd/policy.yaml" "$work/edited.yaml" && ok "reinstall: the existing policy.yaml was kept" ||
   bad "reinstall overwrote policy.yaml"
 wait_running && ok "reinstall: service running" || bad "reinstall: service not running"
+settle
 W msiexec /x "$msi2" /qn && ok "msiexec /x again" || bad "second uninstall exited $?"
 check_removed "second uninstall"
 
