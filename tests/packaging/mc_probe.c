@@ -4,6 +4,8 @@
  * given on the command line (full 32-bit ids, severity bits included) the way
  * Event Viewer does, with the insertion string "probe-<low 16 bits>", and
  * prints "<id in hex> <text>" per line, or "<id in hex> MISSING".
+ * With "--module FILE" first, the messages come from FILE loaded as a data
+ * file, as Event Viewer loads a source's EventMessageFile.
  */
 #include <windows.h>
 
@@ -12,7 +14,18 @@
 #include <wchar.h>
 
 int wmain(int argc, wchar_t **argv) {
-  for (int i = 1; i < argc; i++) {
+  HMODULE module = NULL;
+  int first = 1;
+  if (argc > 2 && wcscmp(argv[1], L"--module") == 0) {
+    module = LoadLibraryExW(argv[2], NULL, LOAD_LIBRARY_AS_DATAFILE);
+    if (module == NULL) {
+      printf("cannot load %ls: error %lu\n", argv[2],
+             (unsigned long)GetLastError());
+      return 1;
+    }
+    first = 3;
+  }
+  for (int i = first; i < argc; i++) {
     DWORD id = (DWORD)wcstoul(argv[i], NULL, 0);
     wchar_t ins[32], buf[512];
     DWORD_PTR args[1];
@@ -22,7 +35,7 @@ int wmain(int argc, wchar_t **argv) {
     args[0] = (DWORD_PTR)ins;
     n = FormatMessageW(FORMAT_MESSAGE_FROM_HMODULE |
                            FORMAT_MESSAGE_ARGUMENT_ARRAY,
-                       NULL, id, MAKELANGID(LANG_ENGLISH, SUBLANG_ENGLISH_US),
+                       module, id, MAKELANGID(LANG_ENGLISH, SUBLANG_ENGLISH_US),
                        buf, 512, (va_list *)args);
     while (n > 0 && (buf[n - 1] == L'\n' || buf[n - 1] == L'\r'))
       buf[--n] = L'\0';
