@@ -366,6 +366,7 @@ static void subscribe(vg_source *s) {
   s->sub =
       EvtSubscribe(NULL, NULL, NULL, query,
                    s->have_position ? s->bookmark : NULL, s, on_event, flags);
+  bool after = s->have_position;
   if (s->sub == NULL && s->have_position) {
     /* The bookmark may be unusable: fall back to the time condition. */
     vg_log_warn(VG_EV_SOURCE_ERROR,
@@ -374,13 +375,14 @@ static void subscribe(vg_source *s) {
                 (unsigned long)GetLastError());
     s->sub = EvtSubscribe(NULL, NULL, NULL, query, NULL, s, on_event,
                           EvtSubscribeStartAtOldestRecord);
+    after = false;
   }
   if (s->sub == NULL) {
     schedule_retry(s, "EvtSubscribe", GetLastError());
     return;
   }
   vg_log_info(VG_EV_GENERIC, "subscribed to the Event Log (%s)",
-              s->have_position ? "after the saved bookmark" : "since the boot");
+              after ? "after the saved bookmark" : "since the boot");
 }
 
 /* ---- backfill ---- */

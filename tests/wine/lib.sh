@@ -16,9 +16,12 @@ name=$(basename "$0" .sh)
 T=$VG_BUILD/wine-tests/$name
 rm -rf "$T"
 mkdir -p "$T"
-cp "$VSSGUARD" "$T/vssguard.exe"
+# An executable name of this test only: stop_agent ends it by name
+# without touching other programs that share the Wine prefix.
+EXE_NAME=vssguard-$name.exe
+cp "$VSSGUARD" "$T/$EXE_NAME"
 cp "$VG_FAKE_WEVTAPI" "$T/wevtapi.dll"
-EXE=$T/vssguard.exe
+EXE=$T/$EXE_NAME
 EVENTS=$T/events.xml
 : >"$EVENTS"
 
@@ -127,7 +130,7 @@ start_agent() {
 # be consistent on disk) and waits for it.
 stop_agent() {
   if [ -n "$AGENT_PID" ]; then
-    wine_ taskkill /f /im vssguard.exe >/dev/null 2>&1 || true
+    wine_ taskkill /f /im "$EXE_NAME" >/dev/null 2>&1 || true
     wait "$AGENT_PID" 2>/dev/null || true
     AGENT_PID=
   fi

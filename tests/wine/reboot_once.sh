@@ -38,6 +38,17 @@ wait_for "$T/agent.log" 'reboot postponed: a reboot was already initiated' 30
 n=$(grep -Ec "$SHUTDOWN_RE" "$T/agent.log")
 [ "$n" -eq 1 ] || fail "expected one InitiateSystemShutdownExW call, saw $n"
 grep 'InitiateSystemShutdownExW' "$T/agent.log"
+# The Event Log got "reboot initiated" (1010) with the full message id of
+# the message table (its severity bits as packaging/windows/vssguard.mc
+# declares them), as an information event.
+sev=$(awk '/^MessageId=1010$/ { f = 1 } f && /^Severity=/ { sub(/Severity=/, ""); print; exit }' \
+  "$VG_SRC/packaging/windows/vssguard.mc")
+case $sev in
+Informational) id=0x400003f2 ;; Warning) id=0x800003f2 ;;
+Error) id=0xc00003f2 ;; *) id=0x000003f2 ;;
+esac
+grep -Eq "ReportEventW \([0-9A-F]+,0x0004,0x0000,$id," "$T/agent.log" ||
+  fail "no Event Log entry 1010 ($sev, $id) for the reboot"
 
 # The attempt was recorded in the state before the call.
 stop_agent

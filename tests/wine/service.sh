@@ -15,9 +15,7 @@ sed -i 's/^threshold: 3/threshold: 10/' "$T/policy.yaml"
 # The service process gets its environment from services.exe: point Wine
 # at the fake wevtapi.dll in the registry, for an executable name of this
 # test only (other tests run vssguard.exe with Wine's own wevtapi).
-mv "$T/vssguard.exe" "$T/vssguard-svc.exe"
-EXE=$T/vssguard-svc.exe
-APPKEY='HKCU\Software\Wine\AppDefaults\vssguard-svc.exe'
+APPKEY="HKCU\\Software\\Wine\\AppDefaults\\$EXE_NAME"
 wine_ reg add "$APPKEY\DllOverrides" /v wevtapi /d native /f >/dev/null 2>&1
 
 svc_cleanup() {
