@@ -1,0 +1,193 @@
+# Shared helpers of the hardening integration tests and scripts/stress:
+# a scratch directory removed on exit, Windows Server Backup, boot and VSS
+# events in wevtutil's /f:xml form with rising record ids, policies and a
+# logging reboot command, waiting for a log line with a bounded timeout, and
+# running the real binary.
+#
+# Sourced by the tests. CTest also runs it as a test of its own (every
+# tests/integration/*.sh is one): run directly, it checks that the events it
+# writes are counted as intended by "vssguard replay".
+#
+# Environment: VSSGUARD = the binary (set by CTest), VG_SRC, VG_BUILD.
+# VG_WRAP, when set (the valgrind stage of scripts/test), is put in front of
+# every vssguard invocation: use vg_run_agent and vg_cli, never "$VSSGUARD"
+# directly.
+
+set -euo pipefail
+
+: "${VSSGUARD:?VSSGUARD must name the vssguard binary}"
+VG_WRAP=${VG_WRAP:-}
+
+vg_work=$(mktemp -d "${TMPDIR:-/tmp}/vg-hard.XXXXXX")
+vg_pids=()
+vg_rec=1
+vg_cleanups=()
+
+vg_cleanup() {
+  local p c
+  for p in "${vg_pids[@]}"; do
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  for c in "${vg_cleanups[@]}"; do
+    eval "$c" || true
+  done
+  if [ -n "${VG_KEEP:-}" ]; then
+    echo "kept $vg_work" >&2
+  else
+    rm -rf "$vg_work"
+  fi
+}
+trap vg_cleanup EXIT
+
+# vg_fail MESSAGE: says why, shows the end of every log, exits 1.
+vg_fail() {
+  echo "FAIL: $*" >&2
+  local f
+  for f in "$vg_work"/*.log; do
+    [ -f "$f" ] || continue
+    echo "---- $f" >&2
+    tail -n 40 "$f" >&2
+  done
+  exit 1
+}
+
+# vg_rfc3339 EPOCH [FRACTION]: "2026-11-28T18:20:05.123000000Z".
+vg_rfc3339() {
+  date -u -d "@$1" +"%Y-%m-%dT%H:%M:%S.${2:-000000000}Z"
+}
+
+# vg_event CHANNEL PROVIDER ID LEVEL EPOCH RECID [EVENTDATA]: one event.
+vg_event() {
+  printf "%s\n" "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='$2'/><EventID>$3</EventID><Version>0</Version><Level>$4</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime='$(vg_rfc3339 "$5" 468750000)'/><EventRecordID>$6</EventRecordID><Correlation/><Execution ProcessID='1884' ThreadID='2240'/><Channel>$1</Channel><Computer>FS01.corp.example</Computer><Security UserID='S-1-5-18'/></System><EventData>${7:-}</EventData></Event>"
+}
+
+# vg_backup_run START: the three events of one successful run started at
+# epoch START (1 started, 4 finished with BackupTime, 14 completed), with
+# the next three record ids of the Backup channel (the first one is left in
+# vg_last_rec). Call it in the current shell, not in $(...), so the record
+# ids keep rising.
+vg_backup_run() {
+  local start=$1 ch=Microsoft-Windows-Backup
+  vg_last_rec=$vg_rec
+  vg_event $ch $ch 1 4 "$start" $vg_rec
+  vg_event $ch $ch 4 4 $((start + 40)) $((vg_rec + 1)) \
+    "<Data Name='HRESULT'>0</Data><Data Name='BackupState'>1</Data><Data Name='BackupTime'>$(vg_rfc3339 "$start" 437000000)</Data>"
+  vg_event $ch $ch 14 4 $((start + 41)) $((vg_rec + 2)) "<Data Name='HRESULT'>0</Data>"
+  vg_rec=$((vg_rec + 3))
+}
+
+# vg_boot_event EPOCH RECID: EventLog 6005 (the event log service started).
+vg_boot_event() {
+  vg_event System EventLog 6005 4 "$1" "$2" "<Data></Data>"
+}
+
+# vg_vss_event EPOCH RECID N: VSS 12289 reporting N active sessions.
+vg_vss_event() {
+  vg_event Application VSS 12289 2 "$1" "$2" \
+    "<Data>0x80042409</Data><Data>Operation:&#xA;   PostSnapshot Event&#xA;&#xA;Context:&#xA;   Maximum supported sessions: 64&#xA;   Completed sessions: 8&#xA;   Active sessions: $3&#xA;   Aborted sessions: 0</Data>"
+}
+
+# vg_policy FILE THRESHOLD [EXTRA_YAML]: UTC, one daily 12-hour window
+# that opened a minute ago, no splay, no warning, no minimum uptime; mode
+# 0644.
+vg_policy() {
+  local file=$1 threshold=$2 extra=${3:-} opened
+  opened=$(date -u -d "@$(($(date +%s) - 60))" +%H:%M)
+  cat >"$file" <<YAML
+threshold: $threshold
+timezone: UTC
+count_failed_backups: true
+maintenance_windows:
+  - "daily $opened 12h"
+reboot:
+  warning: 0s
+  message: "Scheduled maintenance reboot to clear VSS writer sessions (VSS 12289)."
+  splay: 0s
+  min_uptime: 0s
+  min_time_left: 1m
+  max_per_week: 2
+  wait_for_backup: true
+$extra
+YAML
+  chmod 0644 "$file"
+}
+
+# vg_reboot_logger FILE OUT: a --reboot-command that appends
+# "EPOCH ARGC MESSAGE" to OUT and exits 0.
+vg_reboot_logger() {
+  printf '%s\n' '#!/bin/sh' "echo \"\$(date +%s) \$# \$1\" >>\"$2\"" >"$1"
+  chmod 0755 "$1"
+}
+
+# vg_run_agent LOG ARGS...: starts "vssguard run ARGS" in the background
+# (under VG_WRAP), stderr appended to LOG; sets vg_agent_pid.
+vg_run_agent() {
+  local log=$1
+  shift
+  # shellcheck disable=SC2086
+  $VG_WRAP "$VSSGUARD" run "$@" 2>>"$log" &
+  vg_agent_pid=$!
+  vg_pids+=("$vg_agent_pid")
+}
+
+# vg_cli ARGS...: runs "vssguard ARGS" in the foreground under VG_WRAP.
+vg_cli() {
+  # shellcheck disable=SC2086
+  $VG_WRAP "$VSSGUARD" "$@"
+}
+
+# vg_wait_log PATTERN FILE SECONDS: waits until FILE has a line matching
+# the extended regex PATTERN; returns 1 after SECONDS.
+vg_wait_log() {
+  local pattern=$1 file=$2 secs=$3 i
+  for ((i = 0; i < secs * 20; i++)); do
+    if [ -f "$file" ] && grep -Eq -- "$pattern" "$file"; then
+      return 0
+    fi
+    sleep 0.05
+  done
+  return 1
+}
+
+# vg_stop_agent [PID]: SIGTERM; the agent must exit 0 (under valgrind: with
+# no error and no leak).
+vg_stop_agent() {
+  local pid=${1:-$vg_agent_pid} rc=0
+  kill -TERM "$pid"
+  wait "$pid" || rc=$?
+  [ "$rc" -eq 0 ] || vg_fail "agent $pid exited with $rc after SIGTERM"
+}
+
+# vg_json_int JSON KEY: the integer value of the first "KEY" in JSON.
+vg_json_int() {
+  grep -oE "\"$2\":-?[0-9]+" <<<"$1" | head -n1 | sed 's/.*://'
+}
+
+# vg_count STATE: the count in a state file, by "vssguard status --json".
+vg_count() {
+  local out
+  out=$(vg_cli status --state "$1" --json) || return 1
+  vg_json_int "$out" count
+}
+
+# Run directly: the helpers' events must count as intended.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  t0=$(($(date +%s) - 86400))
+  ev=$vg_work/events.xml
+  vg_policy "$vg_work/policy.yaml" 63
+  {
+    vg_backup_run "$t0"
+    vg_backup_run $((t0 + 3600))
+    vg_boot_event $((t0 + 7200)) 1
+    vg_backup_run $((t0 + 10800))
+    vg_vss_event $((t0 + 14400)) 1 7
+    vg_backup_run $((t0 + 18000))
+  } >"$ev"
+  out=$(vg_cli replay --policy "$vg_work/policy.yaml" --events "$ev" --json) ||
+    vg_fail "replay failed"
+  [ "$(vg_json_int "$out" final_count)" = 8 ] ||
+    vg_fail "final count $(vg_json_int "$out" final_count), expected 8: $out"
+  [ "$(vg_json_int "$out" runs_counted)" = 4 ] ||
+    vg_fail "runs counted $(vg_json_int "$out" runs_counted), expected 4"
+  echo "ok: helper events: 4 runs, a boot and a calibration to 7 give 8"
+fi
