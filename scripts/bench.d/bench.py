@@ -191,10 +191,10 @@ class Agent:
     """`vssguard run` with its stderr read line by line on a thread, each
     line stamped with time.monotonic() as it arrives."""
 
-    def __init__(self, vssguard, policy, state, follow):
+    def __init__(self, vssguard, policy, state, follow, prefix=()):
         self.t_spawn = time.monotonic()
         self.p = subprocess.Popen(
-            [vssguard, "run", "--policy", policy, "--state", state,
+            list(prefix) + [vssguard, "run", "--policy", policy, "--state", state,
              "--events-follow", follow, "--dry-run", "--seed", "1"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE)
@@ -421,6 +421,68 @@ def bench_agent(a, R, work):
     R["cold_anon_kib"] = kib(st, "RssAnon")
     R["cold_exit"] = ag.stop()
 
+    bench_pending(a, R, work, policy)
+    if a.vssguard_static:
+        R["static_rss_kib"], R["static_anon_kib"], R["static_pss_kib"] = \
+            idle_rss(a.vssguard_static, policy, work)
+
+
+def make_runs(path, n):
+    """A followed file with n backup runs an hour apart, after this boot."""
+    base = int(time.time()) // 3600 * 3600 + 3600
+    with open(path, "wb") as f:
+        for i in range(1, n + 1):
+            start = base + i * 3600
+            f.write(run_event(i, start + 1800, start))
+
+
+def idle_rss(vssguard, policy, work):
+    """VmRSS, RssAnon and PSS of an agent idle with a 20-run state."""
+    d = os.path.join(work, "static")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(os.path.join(d, "follow"))
+    follow = os.path.join(d, "follow", "events.xml")
+    make_runs(follow, 20)
+    ag = Agent(vssguard, policy, os.path.join(d, "state"), follow)
+    ag.wait_for(r"run counted: 20/", 30)
+    time.sleep(1)
+    st = proc_status(ag.pid)
+    r = (kib(st, "VmRSS"), kib(st, "RssAnon"), pss_kib(ag.pid))
+    ag.stop()
+    return r
+
+
+def bench_pending(a, R, work, policy):
+    """The longest sleep of an agent with a reboot scheduled days ahead:
+    the agent is started under strace, which shows epoll_wait's timeout."""
+    d = os.path.join(work, "pending")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(os.path.join(d, "follow"))
+    follow = os.path.join(d, "follow", "events.xml")
+    make_runs(follow, 60)
+    trace = os.path.join(d, "epoll.strace")
+    ag = Agent(a.vssguard, policy, os.path.join(d, "state"), follow,
+               prefix=["strace", "-f", "-e", "trace=epoll_wait,epoll_pwait",
+                       "-o", trace])
+    _, line = ag.wait_for(r"reboot scheduled at ", 30)
+    time.sleep(1)
+    # SIGTERM to the agent itself (the tracer's child).
+    with open("/proc/%d/task/%d/children" % (ag.pid, ag.pid)) as f:
+        kids = [int(x) for x in f.read().split()]
+    for k in kids:
+        os.kill(k, signal.SIGTERM)
+    ag.stop()
+    timeouts = []
+    with open(trace, errors="replace") as f:
+        for ln in f:
+            m = re.search(r"epoll_p?wait\(\d+, .*?, \d+, (-?\d+)", ln)
+            if m:
+                timeouts.append(int(m.group(1)))
+    R["pending_sched"] = line.split("reboot scheduled at ", 1)[1].split()[0]
+    # The agent's only timer is the one the scheduled reboot armed.
+    waits = [t for t in timeouts if t > 0]
+    R["pending_sleep_s"] = max(waits) / 1000.0 if waits else None
+
 
 def windows_starts(vssguard, policy, n):
     out = subprocess.run([vssguard, "windows", "--policy", policy, "--from",
@@ -559,6 +621,12 @@ def table(R):
              fmt_kib(R["idle_anon_kib"]), fmt_kib(R["idle_pss_kib"])),
             "<= 2 MiB", "/proc/PID/status, smaps_rollup; policy 4 windows + "
             "4 blackouts, state with 20 runs")
+        if "static_rss_kib" in R:
+            row("Memory: idle, static link", "VmRSS %s (anon %s, PSS %s)" %
+                (fmt_kib(R["static_rss_kib"]), fmt_kib(R["static_anon_kib"]),
+                 fmt_kib(R["static_pss_kib"])), "<= 2 MiB",
+                "the same agent linked with -static (glibc, libuv, libyaml, "
+                "expat), as vssguard.exe is")
         row("Memory: after %d events" % R["ingest_events"],
             "VmHWM %s, VmRSS %s (anon %s, PSS %s); after %d: VmRSS %s (anon "
             "%s)" % (fmt_kib(R["big_hwm_kib"]), fmt_kib(R["big_rss_kib"]),
@@ -567,6 +635,13 @@ def table(R):
                      fmt_kib(R["cold_anon_kib"])),
             "no growth", "export appended to the followed file; state file "
             "%d bytes after" % R["state_bytes"])
+        if R.get("pending_sleep_s"):
+            row("Idle, reboot pending", "longest sleep %.0f s = %.1f "
+                "wakeups/min" % (R["pending_sleep_s"],
+                                 60.0 / R["pending_sleep_s"]), "0",
+                "agent started under `strace -f -e trace=epoll_wait` with "
+                "60 runs counted, reboot scheduled for %s: the largest "
+                "epoll_wait timeout" % R["pending_sched"])
         row("Reaction", "median %.1f ms, p90 %.1f ms, max %.1f ms (n=%d)" %
             (R["react_median_ms"], R["react_p90_ms"], R["react_max_ms"],
              R["react_n"]), "-",
@@ -650,6 +725,8 @@ def main():
     ap.add_argument("--vssguard", required=True)
     ap.add_argument("--planner", required=True)
     ap.add_argument("--rusage", required=True)
+    ap.add_argument("--vssguard-static",
+                    help="a statically linked build, for its idle RSS")
     ap.add_argument("--gen-events", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--events", type=int, default=1000000)
