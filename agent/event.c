@@ -28,6 +28,7 @@
 #include <expat.h>
 
 #include "vssguard/event.h"
+#include "vssguard/platform.h"
 #include "vssguard/log.h"
 
 /* Longest named Data value, and longest joined unnamed Data text. */
@@ -77,6 +78,9 @@ struct vg_evparser {
   vg_event_cb cb;
   void *ud;
   XML_Parser xp;
+  /* Hash salt drawn once: without it expat asks the OS for fresh entropy
+   * after every reset, i.e. once per event. */
+  unsigned long salt;
   const char *name; /* file name for messages, or NULL */
 
   /* Framing. */
@@ -426,6 +430,7 @@ static int parse_event(vg_evparser *p, const char *xml, size_t len) {
     snprintf(p->error, sizeof(p->error), "XML parser reset failed");
     return VG_EINVAL;
   }
+  XML_SetHashSalt(p->xp, p->salt);
   XML_SetUserData(p->xp, p);
   XML_SetElementHandler(p->xp, on_start, on_end);
   XML_SetCharacterDataHandler(p->xp, on_chars);
@@ -490,6 +495,8 @@ vg_evparser *vg_evparser_new(vg_event_cb cb, void *ud) {
     return NULL;
   p->cb = cb;
   p->ud = ud;
+  if (vg_plat_random(&p->salt, sizeof(p->salt)) != VG_OK || p->salt == 0)
+    p->salt = (unsigned long)(uintptr_t)p ^ 0x5bd1e995UL;
   p->xp = XML_ParserCreate("UTF-8");
   if (p->xp == NULL) {
     free(p);
