@@ -49,10 +49,7 @@ struct ctx {
 };
 
 static void err_at(struct ctx *c, int line, int col, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
+    VG_PRINTF(4, 5);
 
 /* Adds one diagnostic; past MAX_ERRORS it says so once and stops. */
 static void err_at(struct ctx *c, int line, int col, const char *fmt, ...) {

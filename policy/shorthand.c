@@ -21,10 +21,7 @@ static const char *const day_names[7] = {"sunday",    "monday",   "tuesday",
                                          "saturday"};
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+    VG_PRINTF(3, 4);
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...) {
   va_list ap;
