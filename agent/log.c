@@ -34,7 +34,9 @@ void vg_log_set_sink(vg_log_sink s, void *ud) {
   sink_ud = ud;
 }
 
-void vg_log_set_level(enum vg_log_level level) { max_level = level; }
+void vg_log_set_level(enum vg_log_level level) {
+  max_level = level;
+}
 
 void vg_logv(enum vg_log_level level, int event_id, const char *fmt,
              va_list ap) {

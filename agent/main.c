@@ -3,4 +3,6 @@
  */
 int vg_cli_main(int argc, char **argv);
 
-int main(int argc, char **argv) { return vg_cli_main(argc, argv); }
+int main(int argc, char **argv) {
+  return vg_cli_main(argc, argv);
+}

@@ -55,7 +55,8 @@ struct vg_diag {
   char msg[256];
 };
 
-/* A growable list of diagnostics; zero-initialise, release with vg_diags_free. */
+/* A growable list of diagnostics; zero-initialise, release with vg_diags_free.
+ */
 typedef struct {
   struct vg_diag *items;
   size_t n;

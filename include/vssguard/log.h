@@ -20,30 +20,31 @@ enum vg_log_level {
 
 /* Documented event ids (Windows Event Log "Event ID" of source VssGuard). */
 enum vg_event_id {
-  VG_EV_GENERIC = 1000,           /* anything without an id of its own */
-  VG_EV_STARTED = 1001,           /* agent started */
-  VG_EV_STOPPED = 1002,           /* agent stopped, state saved */
-  VG_EV_POLICY_LOADED = 1003,     /* policy loaded (summary) */
-  VG_EV_POLICY_INVALID = 1004,    /* policy invalid, last good one kept */
-  VG_EV_RUN_COUNTED = 1005,       /* backup run counted (count/threshold) */
-  VG_EV_CALIBRATED = 1006,        /* count set from VSS 12289 */
-  VG_EV_BOOT = 1007,              /* boot detected, count reset */
-  VG_EV_SCHEDULED = 1008,         /* reboot scheduled (slot and window) */
-  VG_EV_POSTPONED = 1009,         /* reboot postponed (why) */
-  VG_EV_REBOOT_INITIATED = 1010,  /* InitiateSystemShutdownExW accepted */
-  VG_EV_REMEDIATED = 1011,        /* boot after our reboot: confirmed */
-  VG_EV_REBOOT_FAILED = 1012,     /* the reboot call failed */
-  VG_EV_LOCKED = 1013,            /* reboot guard: attempts exhausted */
-  VG_EV_STATE_ERROR = 1014,       /* state file could not be read/written */
-  VG_EV_SOURCE_ERROR = 1015,      /* event source failed, retrying */
-  VG_EV_POLICY_INSECURE = 1016,   /* policy file writable by non-admins */
-  VG_EV_PROJECTION_WARNING = 1017,/* windows too sparse to stay under 64 */
-  VG_EV_ABORTED = 1018,           /* pending reboot aborted by an admin */
-  VG_EV_RESET = 1019,             /* reboot guard reset by an admin */
-  VG_EV_DRY_RUN = 1020            /* dry run: reboot would happen now */
+  VG_EV_GENERIC = 1000,            /* anything without an id of its own */
+  VG_EV_STARTED = 1001,            /* agent started */
+  VG_EV_STOPPED = 1002,            /* agent stopped, state saved */
+  VG_EV_POLICY_LOADED = 1003,      /* policy loaded (summary) */
+  VG_EV_POLICY_INVALID = 1004,     /* policy invalid, last good one kept */
+  VG_EV_RUN_COUNTED = 1005,        /* backup run counted (count/threshold) */
+  VG_EV_CALIBRATED = 1006,         /* count set from VSS 12289 */
+  VG_EV_BOOT = 1007,               /* boot detected, count reset */
+  VG_EV_SCHEDULED = 1008,          /* reboot scheduled (slot and window) */
+  VG_EV_POSTPONED = 1009,          /* reboot postponed (why) */
+  VG_EV_REBOOT_INITIATED = 1010,   /* InitiateSystemShutdownExW accepted */
+  VG_EV_REMEDIATED = 1011,         /* boot after our reboot: confirmed */
+  VG_EV_REBOOT_FAILED = 1012,      /* the reboot call failed */
+  VG_EV_LOCKED = 1013,             /* reboot guard: attempts exhausted */
+  VG_EV_STATE_ERROR = 1014,        /* state file could not be read/written */
+  VG_EV_SOURCE_ERROR = 1015,       /* event source failed, retrying */
+  VG_EV_POLICY_INSECURE = 1016,    /* policy file writable by non-admins */
+  VG_EV_PROJECTION_WARNING = 1017, /* windows too sparse to stay under 64 */
+  VG_EV_ABORTED = 1018,            /* pending reboot aborted by an admin */
+  VG_EV_RESET = 1019,              /* reboot guard reset by an admin */
+  VG_EV_DRY_RUN = 1020             /* dry run: reboot would happen now */
 };
 
-/* Where log lines go. The default sink writes "vssguard: LEVEL: msg" to stderr. */
+/* Where log lines go. The default sink writes "vssguard: LEVEL: msg" to stderr.
+ */
 typedef void (*vg_log_sink)(enum vg_log_level level, int event_id,
                             const char *msg, void *ud);
 

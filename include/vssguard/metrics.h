@@ -12,13 +12,13 @@
 #include "vssguard/common.h"
 
 struct vg_metrics {
-  int active_sessions;     /* estimated count */
+  int active_sessions; /* estimated count */
   int threshold;
   int runs_since_boot;
-  vg_wall_t last_run;      /* 0 = none */
-  vg_wall_t next_reboot;   /* 0 = none scheduled */
+  vg_wall_t last_run;    /* 0 = none */
+  vg_wall_t next_reboot; /* 0 = none scheduled */
   uint64_t reboots_initiated;
-  uint64_t policy_errors;  /* failed loads/reloads since start */
+  uint64_t policy_errors; /* failed loads/reloads since start */
   bool locked;
 };
 

@@ -52,11 +52,11 @@ struct vg_skip {
 #define VG_PLAN_MAX_SKIPS 8
 
 struct vg_plan {
-  struct vg_slot slot;   /* the allowed slot chosen */
-  vg_wall_t usable_end;  /* slot.end - min_time_left */
-  vg_wall_t at;          /* the reboot moment (after splay) */
+  struct vg_slot slot;  /* the allowed slot chosen */
+  vg_wall_t usable_end; /* slot.end - min_time_left */
+  vg_wall_t at;         /* the reboot moment (after splay) */
   struct vg_skip skips[VG_PLAN_MAX_SKIPS];
-  size_t nskips;         /* skips recorded (at most VG_PLAN_MAX_SKIPS) */
+  size_t nskips; /* skips recorded (at most VG_PLAN_MAX_SKIPS) */
 };
 
 /*
@@ -78,13 +78,13 @@ int vg_plan_next_reboot(const vg_policy *p, vg_wall_t from, uint64_t seed,
 bool vg_plan_reboot_allowed_at(const vg_policy *p, vg_wall_t t);
 
 struct vg_projection {
-  double runs_per_day;     /* cadence used */
-  bool threshold_reached;  /* count >= threshold already */
-  vg_wall_t threshold_at;  /* projected (or now when reached) */
-  vg_wall_t limit_at;      /* projected time the count reaches 64 */
-  bool have_reboot;        /* a reboot slot was found */
-  vg_wall_t reboot_at;     /* first usable reboot moment after threshold_at */
-  bool too_sparse;         /* reboot_at after limit_at, or no slot */
+  double runs_per_day;    /* cadence used */
+  bool threshold_reached; /* count >= threshold already */
+  vg_wall_t threshold_at; /* projected (or now when reached) */
+  vg_wall_t limit_at;     /* projected time the count reaches 64 */
+  bool have_reboot;       /* a reboot slot was found */
+  vg_wall_t reboot_at;    /* first usable reboot moment after threshold_at */
+  bool too_sparse;        /* reboot_at after limit_at, or no slot */
 };
 
 /*

@@ -45,9 +45,9 @@ enum vg_blackout_kind {
 struct vg_blackout {
   char name[64];
   enum vg_blackout_kind kind;
-  vg_wall_t start, end;  /* ABSOLUTE */
-  int from_day, to_day;  /* MONTHLY: 1..31 or -31..-1 (-1 = last day) */
-  struct vg_weekly w;    /* WEEKLY */
+  vg_wall_t start, end; /* ABSOLUTE */
+  int from_day, to_day; /* MONTHLY: 1..31 or -31..-1 (-1 = last day) */
+  struct vg_weekly w;   /* WEEKLY */
 };
 
 /* Reboot settings; defaults in brackets. */

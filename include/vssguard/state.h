@@ -37,7 +37,8 @@ int vg_state_load(const char *path, vg_state **out, char *err, size_t errlen);
 int vg_state_load_string(const char *name, const char *buf, size_t len,
                          vg_state **out, char *err, size_t errlen);
 
-/* Writes path atomically: path.tmp, flush, fsync, replace. Returns 0 or VG_EIO. */
+/* Writes path atomically: path.tmp, flush, fsync, replace. Returns 0 or VG_EIO.
+ */
 int vg_state_save(const vg_state *s, const char *path);
 
 /* Serializes to a malloc'd string (caller frees). */
@@ -63,17 +64,17 @@ int vg_state_set_bookmark(vg_state *s, const char *channel, const char *xml);
 /* The scheduled reboot, if any. */
 struct vg_sched {
   bool set;
-  vg_wall_t at;                    /* chosen moment */
-  vg_wall_t slot_start, slot_end;  /* its allowed slot */
+  vg_wall_t at;                   /* chosen moment */
+  vg_wall_t slot_start, slot_end; /* its allowed slot */
 };
 void vg_state_scheduled(const vg_state *s, struct vg_sched *out);
 void vg_state_set_scheduled(vg_state *s, const struct vg_sched *in);
 
 /* Reboot history and the loop guard. */
 struct vg_reboot_rec {
-  vg_wall_t at;        /* when the reboot was initiated */
-  int count;           /* the count at that time */
-  bool confirmed;      /* a boot followed */
+  vg_wall_t at;   /* when the reboot was initiated */
+  int count;      /* the count at that time */
+  bool confirmed; /* a boot followed */
 };
 size_t vg_state_history(const vg_state *s, struct vg_reboot_rec *out,
                         size_t max);

@@ -13,23 +13,23 @@
 #include "vssguard/state.h"
 
 enum vg_track_kind {
-  VG_TRACK_IGNORED = 0,  /* not an event the tracker uses */
-  VG_TRACK_DUPLICATE,    /* same channel and record id seen before */
-  VG_TRACK_STALE,        /* from before the current boot */
-  VG_TRACK_RUN_STARTED,  /* event 1 */
-  VG_TRACK_RUN_COUNTED,  /* a run ended and was counted */
-  VG_TRACK_RUN_ENDED,    /* a run ended, already counted or not counted */
-  VG_TRACK_CALIBRATED,   /* VSS 12289 set the count */
-  VG_TRACK_BOOT          /* a boot reset the count */
+  VG_TRACK_IGNORED = 0, /* not an event the tracker uses */
+  VG_TRACK_DUPLICATE,   /* same channel and record id seen before */
+  VG_TRACK_STALE,       /* from before the current boot */
+  VG_TRACK_RUN_STARTED, /* event 1 */
+  VG_TRACK_RUN_COUNTED, /* a run ended and was counted */
+  VG_TRACK_RUN_ENDED,   /* a run ended, already counted or not counted */
+  VG_TRACK_CALIBRATED,  /* VSS 12289 set the count */
+  VG_TRACK_BOOT         /* a boot reset the count */
 };
 
 struct vg_track_result {
   enum vg_track_kind kind;
   int count_before;
   int count_after;
-  vg_wall_t run_start;   /* RUN_* */
-  bool failed;           /* RUN_*: the run failed */
-  bool remediated;       /* BOOT: it followed a reboot we initiated */
+  vg_wall_t run_start; /* RUN_* */
+  bool failed;         /* RUN_*: the run failed */
+  bool remediated;     /* BOOT: it followed a reboot we initiated */
 };
 
 /*
