@@ -53,8 +53,8 @@ void vg_log_set_level(enum vg_log_level max_level);
 
 void vg_log(enum vg_log_level level, int event_id, const char *fmt, ...)
     VG_PRINTF(3, 4);
-void vg_logv(enum vg_log_level level, int event_id, const char *fmt,
-             va_list ap);
+void vg_logv(enum vg_log_level level, int event_id, const char *fmt, va_list ap)
+    VG_PRINTF(3, 0);
 
 #define vg_log_error(id, ...) vg_log(VG_LOG_ERROR, (id), __VA_ARGS__)
 #define vg_log_warn(id, ...) vg_log(VG_LOG_WARN, (id), __VA_ARGS__)
