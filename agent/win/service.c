@@ -99,6 +99,32 @@ static void on_gpo_change(void *ud) {
   vg_run_request_reload();
 }
 
+static void configure(SC_HANDLE svc);
+
+/*
+ * Applies the service settings an MSI cannot set (wixl has no element for
+ * them): delayed automatic start, restart on failure, preshutdown timeout.
+ * `vssguard service install` sets the same; doing it at every start makes an
+ * MSI installation end up alike.
+ */
+static void configure_self(void) {
+  SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+  SC_HANDLE svc = NULL;
+  if (scm != NULL)
+    svc = OpenServiceW(scm, VG_WIN_SERVICE_NAME, SERVICE_CHANGE_CONFIG);
+  if (svc != NULL) {
+    configure(svc);
+    CloseServiceHandle(svc);
+  } else {
+    vg_log_warn(VG_EV_GENERIC,
+                "cannot open the service to set its recovery actions: error "
+                "%lu",
+                (unsigned long)GetLastError());
+  }
+  if (scm != NULL)
+    CloseServiceHandle(scm);
+}
+
 static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
   struct vg_agent_config cfg;
   vg_win_gpo_watch *watch = NULL;
@@ -123,7 +149,14 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
     *slash = '\0';
     if (vg_win_secure_dir(dir) != 0)
       vg_log_error(VG_EV_STATE_ERROR, "cannot create %s", dir);
+    /* The default directory may come from the MSI with ProgramData's ACL,
+     * which lets users create files in it: restrict it. */
+    else if (_stricmp(dir, vg_plat_default_dir()) == 0 &&
+             vg_win_secure_existing_dir(dir) != 0)
+      vg_log_error(VG_EV_STATE_ERROR, "cannot restrict the access list of %s",
+                   dir);
   }
+  configure_self();
 
   memset(&cfg, 0, sizeof(cfg));
   cfg.policy_path = svc_policy;

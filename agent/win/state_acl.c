@@ -65,7 +65,8 @@ int vg_win_secure_dir(const char *dir) {
   return rc;
 }
 
-int vg_win_secure_file(const char *path) {
+/* Applies the protected DACL of sddl to path. */
+static int set_dacl(const char *path, const wchar_t *sddl) {
   wchar_t *w = vg_win_wide(path);
   PSECURITY_DESCRIPTOR sd = NULL;
   PACL dacl = NULL;
@@ -75,7 +76,7 @@ int vg_win_secure_file(const char *path) {
   if (w == NULL)
     return VG_EIO;
   if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
-          file_sddl, SDDL_REVISION_1, &sd, NULL) ||
+          sddl, SDDL_REVISION_1, &sd, NULL) ||
       !GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted)) {
     free(w);
     if (sd != NULL)
@@ -89,4 +90,12 @@ int vg_win_secure_file(const char *path) {
   LocalFree(sd);
   free(w);
   return err == ERROR_SUCCESS ? VG_OK : VG_EIO;
+}
+
+int vg_win_secure_file(const char *path) {
+  return set_dacl(path, file_sddl);
+}
+
+int vg_win_secure_existing_dir(const char *dir) {
+  return set_dacl(dir, dir_sddl);
 }

@@ -85,6 +85,13 @@ int vg_win_secure_dir(const char *dir);
 int vg_win_secure_file(const char *path);
 
 /*
+ * Resets the DACL of an existing directory to SYSTEM and Administrators
+ * only, inherited by what it holds. For the agent's own data directory,
+ * which an MSI creates with ProgramData's inherited, wider ACL.
+ */
+int vg_win_secure_existing_dir(const char *dir);
+
+/*
  * `vssguard service run|install|uninstall|start|stop`; argv[2] is the verb
  * and options follow. Each returns the process exit code.
  */
