@@ -6,18 +6,20 @@
 # right owner and mode 0644 reboots (the control case, so the test can
 # fail), and trust is checked again on every reload (SIGHUP): a policy made
 # world writable and reloaded stops the reboot; made safe and reloaded,
-# allows it.
+# allows it. An untrusted policy must not make the agent write anywhere
+# either: its metrics_file is not written.
 source "$(dirname "$0")/lib.sh"
 
 t0=$(($(date +%s) - 60))
 nobody_uid=$(id -u nobody 2>/dev/null || echo 65534)
 
-# case NAME MODE OWNER: starts an agent on a policy (threshold 3, window open)
-# with 3 runs to read; leaves its pid in pid_NAME.
+# start_case NAME MODE OWNER: starts an agent on a policy (threshold 3,
+# window open, a metrics file) with 3 runs to read; leaves its pid in
+# pid_NAME.
 start_case() {
   local name=$1 mode=$2 owner=$3 dir=$vg_work/$1
   mkdir "$dir"
-  vg_policy "$dir/policy.yaml" 3
+  vg_policy "$dir/policy.yaml" 3 "metrics_file: $dir/metrics.prom"
   chmod "$mode" "$dir/policy.yaml"
   [ "$owner" = self ] || chown "$owner" "$dir/policy.yaml"
   vg_reboot_logger "$dir/reboot.sh" "$dir/reboots"
@@ -58,8 +60,11 @@ for c in group world other; do
   grep -Eq "reboot initiated|\] reboot scheduled at" "$vg_work/$c.log" &&
     vg_fail "$c: a reboot was scheduled from an untrusted policy"
   eval "vg_stop_agent \$pid_$c"
+  [ ! -e "$vg_work/$c/metrics.prom" ] ||
+    vg_fail "$c: wrote the metrics file named by an untrusted policy"
 done
 vg_stop_agent "$pid_safe"
+[ -s "$vg_work/safe/metrics.prom" ] || vg_fail "the control case wrote no metrics file"
 [ "$(wc -l <"$vg_work/safe/reboots")" -eq 1 ] || vg_fail "the control case rebooted more than once"
 
 # Reload: trusted, threshold not reached; made world writable with a
