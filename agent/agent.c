@@ -121,6 +121,10 @@ static int save_state(vg_agent *a) {
 
 /* Writes the metrics file when the policy names one and a gauge changed. */
 static void write_metrics(vg_agent *a) {
+  /* An untrusted policy names no file the agent writes: whoever could write
+   * the policy could otherwise have it replace any file. */
+  if (!a->policy_trusted)
+    return;
   const char *path = vg_policy_metrics_file(a->policy);
   if (path == NULL || *path == '\0')
     return;
@@ -674,9 +678,31 @@ void vg_agent_on_event(vg_agent *a, const struct vg_event *ev) {
   end_batch(a);
 }
 
+/*
+ * `vssguard reset` clears the reboot-loop guard in the state file; a running
+ * agent takes that over on reload, or its next save would undo the reset.
+ */
+static void adopt_guard_reset(vg_agent *a) {
+  if (!vg_state_locked(a->state))
+    return;
+  vg_state *disk = NULL;
+  char err[256];
+  if (vg_state_load(a->state_path, &disk, err, sizeof(err)) != 0)
+    return;
+  if (!vg_state_locked(disk) && vg_state_pending_attempts(disk) == 0) {
+    vg_state_reset_guard(a->state);
+    a->dirty = true;
+    save_state(a);
+    vg_log_info(VG_EV_RESET, "reboot guard reset by an administrator: "
+                             "reboots are allowed again");
+  }
+  vg_state_free(disk);
+}
+
 int vg_agent_reload(vg_agent *a) {
   vg_policy *np = NULL;
   vg_diags d = {0};
+  adopt_guard_reset(a);
   int rc = vg_policy_load_effective(a->policy_path, &np, &d);
   if (rc != 0) {
     log_diags(&d, a->policy_path, rc);

@@ -372,12 +372,18 @@ static int cmd_windows(const struct cmd *c, int argc, char **argv) {
     printf("Next %llu allowed slots (policy zone %s):\n",
            (unsigned long long)count, zb);
   }
-  vg_wall_t t = from;
-  uint64_t found = 0;
-  for (; found < count; found++) {
-    struct vg_slot s;
-    if (vg_plan_next_slot(p, t, &s) != 0)
-      break;
+  /* Consecutive slots in one pass: no overlap, even where a window is
+   * always open and a slot runs to the search horizon. */
+  struct vg_slot *slots = malloc((size_t)count * sizeof(*slots));
+  size_t found = 0;
+  if (slots == NULL) {
+    vg_policy_free(p);
+    return VG_EXIT_FAIL;
+  }
+  if (vg_plan_slots(p, from, slots, (size_t)count, &found) != 0)
+    found = 0;
+  for (size_t i = 0; i < found; i++) {
+    struct vg_slot s = slots[i];
     if (json) {
       vg_json_begin_object(&j);
       vg_json_key(&j, "start");
@@ -396,8 +402,8 @@ static int cmd_windows(const struct cmd *c, int argc, char **argv) {
       fmt_dur(s.end - s.start, d, sizeof(d));
       printf("  %s  ->  %s  (%s)\n", a, b, d);
     }
-    t = s.end > t ? s.end : t + 1;
   }
+  free(slots);
   if (json) {
     vg_json_end_array(&j);
     vg_json_end_object(&j);
@@ -1332,6 +1338,9 @@ static int cmd_reset(const struct cmd *c, int argc, char **argv) {
               was ? "was locked" : "was not locked", attempts);
   printf("%s: reboot guard reset (%s)\n", spath,
          was ? "it was locked" : "it was not locked");
+  if (was)
+    printf("A running agent takes the reset over when it reloads: send it "
+           "SIGHUP, or on Windows run 'sc control VssGuard paramchange'.\n");
   vg_state_free(s);
   return VG_EXIT_OK;
 }

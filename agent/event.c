@@ -29,6 +29,7 @@
 
 #include "vssguard/event.h"
 #include "vssguard/platform.h"
+#include "vssguard/zone.h"
 #include "vssguard/log.h"
 
 /* Longest named Data value, and longest joined unnamed Data text. */
@@ -133,19 +134,6 @@ const char *vg_event_field(const struct vg_event *ev, const char *name) {
 
 /* Time. */
 
-static int64_t days_from_civil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t yoe = y - era * 400;
-  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-static bool is_leap(int y) {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 /* Reads exactly n digits. */
 static bool digits(const char **s, int n, int *out) {
   int v = 0;
@@ -161,7 +149,6 @@ static bool digits(const char **s, int n, int *out) {
 }
 
 int vg_event_parse_time(const char *s, vg_wall_t *out) {
-  static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
   if (s == NULL || !digits(&s, 4, &y) || *s++ != '-' || !digits(&s, 2, &mo) ||
       *s++ != '-' || !digits(&s, 2, &d))
@@ -191,13 +178,14 @@ int vg_event_parse_time(const char *s, vg_wall_t *out) {
   }
   if (*s != '\0')
     return VG_EINVAL;
-  if (y < 1601 || mo < 1 || mo > 12 || d < 1 ||
-      d > mdays[mo - 1] + (mo == 2 && is_leap(y)) || h > 23 || mi > 59 ||
-      sec > 60)
+  /* Before 1970 no event of the servers this reads can be dated; the state
+   * file stores times as seconds since 1970. */
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > vg_days_in_month(y, mo) ||
+      h > 23 || mi > 59 || sec > 60)
     return VG_EINVAL;
   if (sec == 60) /* a leap second counts as the last second of the minute */
     sec = 59;
-  int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+  int64_t t = vg_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
   t -= sign * (oh * 3600 + om * 60);
   *out = (vg_wall_t)t;
   return VG_OK;

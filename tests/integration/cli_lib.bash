@@ -21,7 +21,7 @@ fail() {
 expect_rc() {
   local want=$1 rc=0
   shift
-  "$V" "$@" >"$T/out" 2>"$T/err" || rc=$?
+  ${VG_WRAP:-} "$V" "$@" >"$T/out" 2>"$T/err" || rc=$?
   [ "$rc" -eq "$want" ] || fail "vssguard $* exited $rc, expected $want"
   checks=$((checks + 1))
 }

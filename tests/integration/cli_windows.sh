@@ -43,6 +43,12 @@ expect_out '^Next 2 allowed slots \(policy zone \+01:00\):$'
 expect_out '^  Sun 2026-11-29 02:00 \+01:00  ->  Sun 2026-11-29 05:00 \+01:00  \(3h\)$'
 expect_out '^  Wed 2026-12-02 23:30 \+01:00  ->  Thu 2026-12-03 01:30 \+01:00  \(2h\)$'
 
+# A window that is always open: consecutive slots never overlap.
+printf 'threshold: 5\ntimezone: UTC\nmaintenance_windows:\n  - "daily 00:00 24h"\n' >"$T/always.yaml"
+expect_rc 0 windows --policy "$T/always.yaml" --from 2026-12-01T10:00Z --count 3 --json
+pycheck 'sl = d["slots"]' 'assert len(sl) == 3, sl' \
+  'assert all(sl[i]["end"] <= sl[i + 1]["start"] for i in range(2)), sl'
+
 # A bad policy is bad input.
 printf 'threshold: 0\n' >"$T/bad.yaml"
 expect_rc 2 windows --policy "$T/bad.yaml" --json

@@ -29,7 +29,7 @@ t0=$(date +%s)
 runs=0
 rec=1
 count_of() {
-  "$VSSGUARD" status --state "$state" --json |
+  ${VG_WRAP:-} "$VSSGUARD" status --state "$state" --json |
     sed -n 's/.*"count":\([0-9]*\).*/\1/p'
 }
 
@@ -49,7 +49,7 @@ for ((i = 1; i <= kills; i++)); do
   kill -KILL "$agent_pid" 2>/dev/null || true
   wait "$agent_pid" 2>/dev/null || true
   if [ -e "$state" ]; then
-    "$VSSGUARD" status --state "$state" --json >/dev/null ||
+    ${VG_WRAP:-} "$VSSGUARD" status --state "$state" --json >/dev/null ||
       fail "state file does not parse after kill $i: $(cat "$state")"
   fi
 done

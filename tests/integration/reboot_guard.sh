@@ -3,9 +3,9 @@
 # threshold is reached, and the reboot command "succeeds" each time but no
 # boot follows. After 3 such attempts (one per window) the agent stops
 # trying: the fourth window brings an error naming 'vssguard reset', no
-# command runs, and status shows the lock. An administrator stops the agent
-# and runs 'vssguard reset'; restarted, the agent reboots again in the next
-# window.
+# command runs, and status shows the lock. An administrator runs 'vssguard
+# reset' and reloads the running agent (SIGHUP), which takes the reset over
+# and keeps it; restarted, the agent reboots again in the next window.
 source "$(dirname "$0")/lib.sh"
 
 dir=$vg_work
@@ -18,7 +18,7 @@ vg_reboot_logger "$dir/reboot.sh" "$reboots"
 now=$(date +%s)
 first=$((now + 6))
 wins=""
-for k in 0 1 2 3 4 5; do
+for k in 0 1 2 3 4 5 6 7; do
   wins="$wins  - \"daily $(date -u -d "@$((first + k * 10))" +%H:%M:%S) 8s\""$'\n'
 done
 cat >"$dir/policy.yaml" <<YAML
@@ -55,19 +55,25 @@ sleep 11
 n=$(wc -l <"$reboots")
 [ "$n" -eq 3 ] || vg_fail "the reboot command ran again while locked ($n times)"
 kill -0 "$vg_agent_pid" 2>/dev/null || vg_fail "the agent stopped when it locked"
-vg_stop_agent
-
 json=$(vg_cli status --state "$state" --json)
 grep -q '"locked":true' <<<"$json" || vg_fail "status does not show the lock: $json"
 [ "$(vg_json_int "$json" pending_attempts)" = 3 ] ||
   vg_fail "status does not show 3 pending attempts: $json"
 
-# The administrator resets the guard; the agent reboots in the next window.
+# The administrator resets the guard while the agent runs, then reloads it:
+# the agent takes the reset over instead of writing its lock back.
 out=$(vg_cli reset --state "$state") || vg_fail "vssguard reset failed"
 grep -q "it was locked" <<<"$out" || vg_fail "reset did not say it was locked: $out"
+grep -q "SIGHUP" <<<"$out" || vg_fail "reset does not say how a running agent takes it over: $out"
+kill -HUP "$vg_agent_pid"
+vg_wait_log "reboot guard reset by an administrator: reboots are allowed again" "$log" 20 ||
+  vg_fail "the running agent did not take the reset over on reload"
+vg_stop_agent
 json=$(vg_cli status --state "$state" --json)
-grep -q '"locked":false' <<<"$json" || vg_fail "still locked after reset: $json"
-last=$((first + 50))
+grep -q '"locked":false' <<<"$json" || vg_fail "the agent wrote its lock back over the reset: $json"
+
+# Restarted, the agent reboots in the next window.
+last=$((first + 70))
 if [ "$(date +%s)" -ge $((last + 8)) ]; then
   echo "SKIP: the test ran too slowly to reach a window after the reset" >&2
   exit 0
