@@ -4,8 +4,8 @@
 # boot follows. After 3 such attempts (one per window) the agent stops
 # trying: the fourth window brings an error naming 'vssguard reset', no
 # command runs, and status shows the lock. An administrator runs 'vssguard
-# reset' and reloads the running agent (SIGHUP), which takes the reset over
-# and keeps it; restarted, the agent reboots again in the next window.
+# reset' and reloads the running agent (SIGHUP), which takes the reset over,
+# keeps it, and reboots again in the next window.
 source "$(dirname "$0")/lib.sh"
 
 dir=$vg_work
@@ -18,7 +18,7 @@ vg_reboot_logger "$dir/reboot.sh" "$reboots"
 now=$(date +%s)
 first=$((now + 6))
 wins=""
-for k in 0 1 2 3 4 5 6 7; do
+for k in 0 1 2 3 4 5 6; do
   wins="$wins  - \"daily $(date -u -d "@$((first + k * 10))" +%H:%M:%S) 8s\""$'\n'
 done
 cat >"$dir/policy.yaml" <<YAML
@@ -68,18 +68,7 @@ grep -q "SIGHUP" <<<"$out" || vg_fail "reset does not say how a running agent ta
 kill -HUP "$vg_agent_pid"
 vg_wait_log "reboot guard reset by an administrator: reboots are allowed again" "$log" 20 ||
   vg_fail "the running agent did not take the reset over on reload"
-vg_stop_agent
-json=$(vg_cli status --state "$state" --json)
-grep -q '"locked":false' <<<"$json" || vg_fail "the agent wrote its lock back over the reset: $json"
-
-# Restarted, the agent reboots in the next window.
-last=$((first + 70))
-if [ "$(date +%s)" -ge $((last + 8)) ]; then
-  echo "SKIP: the test ran too slowly to reach a window after the reset" >&2
-  exit 0
-fi
-vg_run_agent "$log" --policy "$dir/policy.yaml" --state "$state" \
-  --events-follow "$dir/events.xml" --reboot-command "$dir/reboot.sh"
+# The running agent reboots again in the next window.
 for ((i = 0; i < 300; i++)); do
   [ "$(wc -l <"$reboots")" -ge 4 ] && break
   sleep 0.1
@@ -87,4 +76,6 @@ done
 vg_stop_agent
 n=$(wc -l <"$reboots")
 [ "$n" -eq 4 ] || vg_fail "after the reset the reboot command ran $((n - 3)) times, expected 1"
-echo "ok: 3 attempts without a boot lock reboots; 'vssguard reset' re-enables them"
+json=$(vg_cli status --state "$state" --json)
+grep -q '"locked":false' <<<"$json" || vg_fail "the agent wrote its lock back over the reset: $json"
+echo "ok: 3 attempts without a boot lock reboots; 'vssguard reset' and a reload re-enable them"
