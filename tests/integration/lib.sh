@@ -1,8 +1,9 @@
-# Shared helpers of the hardening integration tests and scripts/stress:
-# a scratch directory removed on exit, Windows Server Backup, boot and VSS
-# events in wevtutil's /f:xml form with rising record ids, policies and a
-# logging reboot command, waiting for a log line with a bounded timeout, and
-# running the real binary.
+# Shared helpers of the integration tests that run the agent and of
+# scripts/stress: a scratch directory removed on exit, Windows Server
+# Backup, boot and VSS events in wevtutil's /f:xml form, policies with a
+# window open now or opening at a given moment, a logging reboot command,
+# waiting for a log line with a bounded timeout, and running the real
+# binary.
 #
 # Sourced by the tests. CTest also runs it as a test of its own (every
 # tests/integration/*.sh is one): run directly, it checks that the events it
@@ -56,9 +57,11 @@ vg_rfc3339() {
   date -u -d "@$1" +"%Y-%m-%dT%H:%M:%S.${2:-000000000}Z"
 }
 
-# vg_event CHANNEL PROVIDER ID LEVEL EPOCH RECID [EVENTDATA]: one event.
+# vg_event CHANNEL PROVIDER ID LEVEL EPOCH RECID [EVENTDATA [FRACTION [GUID]]]:
+# one event, created at EPOCH plus FRACTION nanoseconds (default
+# 468750000); GUID, when given, is the provider's Guid attribute.
 vg_event() {
-  printf "%s\n" "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='$2'/><EventID>$3</EventID><Version>0</Version><Level>$4</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime='$(vg_rfc3339 "$5" 468750000)'/><EventRecordID>$6</EventRecordID><Correlation/><Execution ProcessID='1884' ThreadID='2240'/><Channel>$1</Channel><Computer>FS01.corp.example</Computer><Security UserID='S-1-5-18'/></System><EventData>${7:-}</EventData></Event>"
+  printf "%s\n" "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='$2'${9:+ Guid='$9'}/><EventID>$3</EventID><Version>0</Version><Level>$4</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime='$(vg_rfc3339 "$5" "${8:-468750000}")'/><EventRecordID>$6</EventRecordID><Correlation/><Execution ProcessID='1884' ThreadID='2240'/><Channel>$1</Channel><Computer>FS01.corp.example</Computer><Security UserID='S-1-5-18'/></System><EventData>${7:-}</EventData></Event>"
 }
 
 # vg_backup_run START: the three events of one successful run started at
@@ -76,6 +79,21 @@ vg_backup_run() {
   vg_rec=$((vg_rec + 3))
 }
 
+# vg_backup_run_rec START RECID: one successful run as Windows Server Backup
+# on 2008 R2 logs it in full (provider GUID, template, target and label),
+# events 1, 4 and 14 within the first second after epoch START, with record
+# ids RECID, RECID+1 and RECID+2 given by the caller (vg_rec is left alone).
+vg_backup_run_rec() {
+  local start=$1 rec=$2 ch=Microsoft-Windows-Backup
+  local g='{1db28f2e-8f80-4027-8c5a-a11f7f10f62d}'
+  vg_event $ch $ch 1 4 "$start" "$rec" "" 468750000 "$g"
+  vg_event $ch $ch 4 4 "$start" $((rec + 1)) \
+    "<Data Name='BackupTemplateID'>{4e2c1a7d-3b1f-4a8e-9d6c-2f0b7e5a9c13}</Data><Data Name='HRESULT'>0</Data><Data Name='BackupState'>1</Data><Data Name='BackupTime'>$(vg_rfc3339 "$start" 437000000)</Data><Data Name='BackupTarget'>\\\\?\\Volume{6b1e3c2a-0f4d-11e5-8a3b-806e6f6e6963}</Data><Data Name='BackupTargetLabel'>FS01 DISK_01</Data>" \
+    562500000 "$g"
+  vg_event $ch $ch 14 4 "$start" $((rec + 2)) "<Data Name='HRESULT'>0</Data>" \
+    750000000 "$g"
+}
+
 # vg_boot_event EPOCH RECID: EventLog 6005 (the event log service started).
 vg_boot_event() {
   vg_event System EventLog 6005 4 "$1" "$2" "<Data></Data>"
@@ -87,18 +105,16 @@ vg_vss_event() {
     "<Data>0x80042409</Data><Data>Operation:&#xA;   PostSnapshot Event&#xA;&#xA;Context:&#xA;   Maximum supported sessions: 64&#xA;   Completed sessions: 8&#xA;   Active sessions: $3&#xA;   Aborted sessions: 0</Data>"
 }
 
-# vg_policy FILE THRESHOLD [EXTRA_YAML]: UTC, one daily 12-hour window
-# that opened a minute ago, no splay, no warning, no minimum uptime; mode
-# 0644.
-vg_policy() {
-  local file=$1 threshold=$2 extra=${3:-} opened
-  opened=$(date -u -d "@$(($(date +%s) - 60))" +%H:%M)
-  cat >"$file" <<YAML
-threshold: $threshold
+# vg_policy_file FILE THRESHOLD WINDOW [EXTRA_YAML]: UTC, the one
+# maintenance window WINDOW (a YAML list item), no splay, no warning, no
+# minimum uptime, EXTRA_YAML appended; mode 0644.
+vg_policy_file() {
+  cat >"$1" <<YAML
+threshold: $2
 timezone: UTC
 count_failed_backups: true
 maintenance_windows:
-  - "daily $opened 12h"
+  - $3
 reboot:
   warning: 0s
   message: "Scheduled maintenance reboot to clear VSS writer sessions (VSS 12289)."
@@ -107,9 +123,26 @@ reboot:
   min_time_left: 1m
   max_per_week: 2
   wait_for_backup: true
-$extra
+${4:-}
 YAML
-  chmod 0644 "$file"
+  chmod 0644 "$1"
+}
+
+# vg_policy FILE THRESHOLD [EXTRA_YAML]: one daily 12-hour window that
+# opened a minute ago (see vg_policy_file).
+vg_policy() {
+  local opened
+  opened=$(date -u -d "@$(($(date +%s) - 60))" +%H:%M)
+  vg_policy_file "$1" "$2" "\"daily $opened 12h\"" "${3:-}"
+}
+
+# vg_window_policy FILE OPENS_AT [EXTRA_YAML]: threshold 3, one 10-minute
+# window opening at epoch OPENS_AT (see vg_policy_file).
+vg_window_policy() {
+  local day hms
+  day=$(date -u -d "@$2" +%a | tr '[:upper:]' '[:lower:]')
+  hms=$(date -u -d "@$2" +%H:%M:%S)
+  vg_policy_file "$1" 3 "{ days: [$day], start: \"$hms\", duration: 10m }" "${3:-}"
 }
 
 # vg_reboot_logger FILE OUT: a --reboot-command that appends
