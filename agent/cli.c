@@ -289,17 +289,30 @@ static int json_finish(struct vg_json *j) {
 
 static void print_cmd_help(const struct cmd *c, FILE *f);
 
+/*
+ * Parses a command's options with parse_opts. Returns true when the command
+ * is done: *code is then VG_EXIT_OK after --help, or the usage error's code.
+ */
+static bool parse_cmd(const struct cmd *c, int argc, char **argv,
+                      struct opt *opts, size_t nopts, char **pos, int maxpos,
+                      int *npos, int *code) {
+  int rc = parse_opts(c->name, argc, argv, opts, nopts, pos, maxpos, npos);
+  *code = VG_EXIT_OK;
+  if (rc < 0) {
+    print_cmd_help(c, stdout);
+    return true;
+  }
+  *code = rc;
+  return rc != 0;
+}
+
 /* ---- check-policy ------------------------------------------------------- */
 
 static int cmd_check_policy(const struct cmd *c, int argc, char **argv) {
-  char *pos[1];
+  char *pos[1] = {NULL};
   int npos;
-  int rc = parse_opts(c->name, argc, argv, NULL, 0, pos, 1, &npos);
-  if (rc < 0) {
-    print_cmd_help(c, stdout);
-    return VG_EXIT_OK;
-  }
-  if (rc != 0)
+  int rc;
+  if (parse_cmd(c, argc, argv, NULL, 0, pos, 1, &npos, &rc))
     return rc;
   if (npos != 1)
     return usage_error(c->name, "%s needs a policy FILE", c->name);
@@ -327,15 +340,11 @@ static int cmd_windows(const struct cmd *c, int argc, char **argv) {
                     {"count", true, NULL, false},
                     {"json", false, NULL, false}};
   size_t no = sizeof(o) / sizeof(o[0]);
-  char *pos[1];
+  char *pos[1] = {NULL};
   int npos;
   char defp[1024];
-  int rc = parse_opts(c->name, argc, argv, o, no, pos, 0, &npos);
-  if (rc < 0) {
-    print_cmd_help(c, stdout);
-    return VG_EXIT_OK;
-  }
-  if (rc != 0)
+  int rc;
+  if (parse_cmd(c, argc, argv, o, no, pos, 0, &npos, &rc))
     return rc;
   uint64_t count = 5;
   if (opt_get(o, no, "count")->seen &&
@@ -486,15 +495,11 @@ static int cmd_plan(const struct cmd *c, int argc, char **argv) {
       {"runs-per-day", true, NULL, false}, {"seed", true, NULL, false},
       {"json", false, NULL, false}};
   size_t no = sizeof(o) / sizeof(o[0]);
-  char *pos[1];
+  char *pos[1] = {NULL};
   int npos;
   char defp[1024];
-  int rc = parse_opts(c->name, argc, argv, o, no, pos, 0, &npos);
-  if (rc < 0) {
-    print_cmd_help(c, stdout);
-    return VG_EXIT_OK;
-  }
-  if (rc != 0)
+  int rc;
+  if (parse_cmd(c, argc, argv, o, no, pos, 0, &npos, &rc))
     return rc;
   struct opt *ostate = opt_get(o, no, "state"),
              *ocount = opt_get(o, no, "count");
@@ -923,14 +928,10 @@ static int cmd_replay(const struct cmd *c, int argc, char **argv) {
       {"verbose", false, NULL, false}, {"save-state", true, NULL, false},
       {"sort", false, NULL, false}};
   size_t no = sizeof(o) / sizeof(o[0]);
-  char *pos[1];
+  char *pos[1] = {NULL};
   int npos;
-  int rc = parse_opts(c->name, argc, argv, o, no, pos, 0, &npos);
-  if (rc < 0) {
-    print_cmd_help(c, stdout);
-    return VG_EXIT_OK;
-  }
-  if (rc != 0)
+  int rc;
+  if (parse_cmd(c, argc, argv, o, no, pos, 0, &npos, &rc))
     return rc;
   const char *ppath = opt_get(o, no, "policy")->arg;
   const char *epath = opt_get(o, no, "events")->arg;
@@ -1135,15 +1136,11 @@ static int cmd_status(const struct cmd *c, int argc, char **argv) {
                     {"json", false, NULL, false},
                     {"prometheus", false, NULL, false}};
   size_t no = sizeof(o) / sizeof(o[0]);
-  char *pos[1];
+  char *pos[1] = {NULL};
   int npos;
   char defs[1024];
-  int rc = parse_opts(c->name, argc, argv, o, no, pos, 0, &npos);
-  if (rc < 0) {
-    print_cmd_help(c, stdout);
-    return VG_EXIT_OK;
-  }
-  if (rc != 0)
+  int rc;
+  if (parse_cmd(c, argc, argv, o, no, pos, 0, &npos, &rc))
     return rc;
   if (opt_get(o, no, "json")->seen && opt_get(o, no, "prometheus")->seen)
     return usage_error(c->name, "%s: --json and --prometheus are exclusive",
@@ -1307,15 +1304,11 @@ static int cmd_status(const struct cmd *c, int argc, char **argv) {
 static int cmd_reset(const struct cmd *c, int argc, char **argv) {
   struct opt o[] = {{"state", true, NULL, false}};
   size_t no = sizeof(o) / sizeof(o[0]);
-  char *pos[1];
+  char *pos[1] = {NULL};
   int npos;
   char defs[1024];
-  int rc = parse_opts(c->name, argc, argv, o, no, pos, 0, &npos);
-  if (rc < 0) {
-    print_cmd_help(c, stdout);
-    return VG_EXIT_OK;
-  }
-  if (rc != 0)
+  int rc;
+  if (parse_cmd(c, argc, argv, o, no, pos, 0, &npos, &rc))
     return rc;
   const char *spath = opt_get(o, no, "state")->arg;
   if (spath == NULL)
@@ -1353,15 +1346,11 @@ static int cmd_run(const struct cmd *c, int argc, char **argv) {
       {"events-follow", true, NULL, false},  {"dry-run", false, NULL, false},
       {"reboot-command", true, NULL, false}, {"seed", true, NULL, false}};
   size_t no = sizeof(o) / sizeof(o[0]);
-  char *pos[1];
+  char *pos[1] = {NULL};
   int npos;
   char defp[1024], defs[1024];
-  int rc = parse_opts(c->name, argc, argv, o, no, pos, 0, &npos);
-  if (rc < 0) {
-    print_cmd_help(c, stdout);
-    return VG_EXIT_OK;
-  }
-  if (rc != 0)
+  int rc;
+  if (parse_cmd(c, argc, argv, o, no, pos, 0, &npos, &rc))
     return rc;
   if (opt_get(o, no, "dry-run")->seen && opt_get(o, no, "reboot-command")->seen)
     return usage_error(c->name,
@@ -1499,7 +1488,7 @@ static const struct cmd *find_cmd(const char *name) {
 }
 
 static int cmd_help(const struct cmd *c, int argc, char **argv) {
-  char *pos[1];
+  char *pos[1] = {NULL};
   int npos;
   int rc = parse_opts(c->name, argc, argv, NULL, 0, pos, 1, &npos);
   if (rc < 0 || (rc == 0 && npos == 0)) {
