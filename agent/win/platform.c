@@ -23,6 +23,18 @@
 #include "vssguard/platform.h"
 #include "vssguard/zone.h"
 
+/*
+ * kernel32 exports GetTimeZoneInformationForYear since Windows Vista SP1 and
+ * Server 2008 ("Minimum supported server: Windows Server 2008" on
+ * learn.microsoft.com), but mingw-w64 declares it only for
+ * _WIN32_WINNT >= 0x0601; the build targets 0x0600.
+ */
+#if _WIN32_WINNT < 0x0601
+WINBASEAPI BOOL WINAPI GetTimeZoneInformationForYear(
+    USHORT wYear, PDYNAMIC_TIME_ZONE_INFORMATION pdtzi,
+    LPTIME_ZONE_INFORMATION ptzi);
+#endif
+
 /* 100-ns intervals between 1601-01-01 (FILETIME) and 1970-01-01. */
 #define VG_FILETIME_UNIX_EPOCH 116444736000000000ULL
 #define VG_FILETIME_PER_SEC 10000000ULL
