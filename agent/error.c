@@ -23,6 +23,8 @@ const char *vg_strerror(int err) {
   case VG_EBUSY: return "operation already pending";
   case VG_ENOSYS: return "not supported on this platform";
   case VG_ELOCKED: return "reboots locked until reset";
+  case VG_ENET: return "network error";
+  case VG_ETIMEOUT: return "timed out";
   default: return "unknown error";
   }
 }

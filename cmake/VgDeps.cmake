@@ -1,5 +1,6 @@
-# Finds libuv, libyaml, expat and cmocka and exposes them as vg::uv,
-# vg::yaml, vg::expat, vg::cmocka. Natively they come from Debian's -dev
+# Finds libuv, libyaml, expat, cmocka (and libcurl on Linux) and exposes them
+# as vg::uv, vg::yaml, vg::expat, vg::cmocka, vg::curl. Natively they come
+# from Debian's -dev
 # packages through pkg-config; for Windows, from the static prefix that
 # scripts/build-win-deps fills (VG_WIN_DEPS_PREFIX, set by the toolchain file).
 
@@ -24,6 +25,11 @@ endfunction()
 vg_dep(uv libuv)
 vg_dep(yaml yaml-0.1)
 vg_dep(expat expat)
+# HTTP (FleetLock, Alertmanager): libcurl on Linux; Windows uses WinHTTP,
+# a system DLL linked in CMakeLists.txt.
+if(NOT WIN32)
+  vg_dep(curl libcurl)
+endif()
 if(VG_TESTS)
   vg_dep(cmocka cmocka)
 endif()

@@ -27,7 +27,9 @@ enum {
   VG_ERANGE = -9,   /* value out of range */
   VG_EBUSY = -10,   /* an operation of the same kind is already pending */
   VG_ENOSYS = -11,  /* not supported on this platform */
-  VG_ELOCKED = -12  /* reboots are locked until an administrator resets */
+  VG_ELOCKED = -12, /* reboots are locked until an administrator resets */
+  VG_ENET = -13,    /* network error: refused, name, TLS, protocol */
+  VG_ETIMEOUT = -14 /* a network operation timed out */
 };
 
 const char *vg_strerror(int err);
