@@ -260,6 +260,12 @@ const char *vg_plat_policy_file(void) {
 
 /* ---- change notification ---- */
 
+/* Group Policy writes several values in a row: act once this long passes
+ * without a new change. */
+#define QUIET_MS 500
+/* How long to wait before trying again when no key can be watched. */
+#define REOPEN_MS 60000
+
 struct vg_win_gpo_watch {
   HANDLE thread;
   HANDLE stop;    /* manual-reset event: the thread ends */
@@ -269,54 +275,105 @@ struct vg_win_gpo_watch {
 };
 
 /*
- * Waits for changes of the policy key (or of HKLM\SOFTWARE\Policies while
- * the key does not exist yet) and calls the callback. Runs on its own
- * thread.
+ * Opens what to watch: the policy key, or HKLM\SOFTWARE\Policies (whole
+ * subtree) while the key does not exist; *whole tells which. NULL when
+ * neither opens.
+ */
+static HKEY open_watched(bool *whole) {
+  HKEY key;
+  *whole = false;
+  if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, VG_WIN_GPO_KEY, 0, KEY_NOTIFY, &key) ==
+      ERROR_SUCCESS)
+    return key;
+  *whole = true;
+  if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Policies", 0, KEY_NOTIFY,
+                    &key) == ERROR_SUCCESS)
+    return key;
+  return NULL;
+}
+
+/*
+ * Asks for the next change of key. RegNotifyChangeKeyValue reports one
+ * change per call, so it is called again right after each signal, before
+ * anything is read: a write that lands while the policy is being reloaded
+ * is then signalled too, and reloaded once more.
+ */
+static bool arm(vg_win_gpo_watch *w, HKEY key) {
+  return RegNotifyChangeKeyValue(
+             key, TRUE, REG_NOTIFY_CHANGE_NAME | REG_NOTIFY_CHANGE_LAST_SET,
+             w->changed, TRUE) == ERROR_SUCCESS;
+}
+
+static bool key_exists(void) {
+  HKEY key;
+  if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, VG_WIN_GPO_KEY, 0, KEY_NOTIFY, &key) !=
+      ERROR_SUCCESS)
+    return false;
+  RegCloseKey(key);
+  return true;
+}
+
+/*
+ * Waits for changes of the policy key and calls the callback once per
+ * burst: the key stays open, every signal re-arms the notification first,
+ * and the callback runs when QUIET_MS passed without a new signal. Runs on
+ * its own thread until w->stop is set.
  */
 static DWORD WINAPI watch_thread(void *arg) {
   vg_win_gpo_watch *w = arg;
+  HANDLE h[2] = {w->stop, w->changed};
+  HKEY key = NULL;
+  bool whole = false;  /* key is HKLM\SOFTWARE\Policies */
+  bool report = false; /* a change is waiting to be reported */
+
   for (;;) {
-    HKEY key = NULL;
-    bool whole = false;
-    HANDLE h[2];
+    bool armed;
     DWORD r;
 
-    if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, VG_WIN_GPO_KEY, 0, KEY_NOTIFY,
-                      &key) != ERROR_SUCCESS) {
-      whole = true;
-      if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Policies", 0,
-                        KEY_NOTIFY, &key) != ERROR_SUCCESS)
+    if (key == NULL) {
+      key = open_watched(&whole);
+      if (key == NULL || !arm(w, key)) {
+        /* Cannot watch: try again later, then report what may have been
+         * missed. */
+        if (key != NULL)
+          RegCloseKey(key);
         key = NULL;
+        if (WaitForSingleObject(w->stop, REOPEN_MS) == WAIT_OBJECT_0)
+          break;
+        report = true;
+        continue;
+      }
     }
-    if (key == NULL ||
-        RegNotifyChangeKeyValue(
-            key, TRUE, REG_NOTIFY_CHANGE_NAME | REG_NOTIFY_CHANGE_LAST_SET,
-            w->changed, TRUE) != ERROR_SUCCESS) {
-      /* Cannot watch: check again in a minute (or stop). */
-      if (key != NULL)
-        RegCloseKey(key);
-      if (WaitForSingleObject(w->stop, 60000) == WAIT_OBJECT_0)
-        return 0;
+    if (!report &&
+        WaitForMultipleObjects(2, h, FALSE, INFINITE) != WAIT_OBJECT_0 + 1)
+      break;
+    armed = arm(w, key);
+    /* Under HKLM\SOFTWARE\Policies only the creation of our key counts. */
+    if (armed && whole && !report && !key_exists())
+      continue;
+    report = true;
+    while (armed) {
+      r = WaitForMultipleObjects(2, h, FALSE, QUIET_MS);
+      if (r == WAIT_OBJECT_0)
+        goto out;
+      if (r != WAIT_OBJECT_0 + 1)
+        break;
+      armed = arm(w, key);
+    }
+    if (!armed || (whole && key_exists())) {
+      /* The key was deleted, or created while its parent was watched:
+       * watch what exists now and report once that is armed. */
+      RegCloseKey(key);
+      key = NULL;
       continue;
     }
-    h[0] = w->stop;
-    h[1] = w->changed;
-    r = WaitForMultipleObjects(2, h, FALSE, INFINITE);
-    RegCloseKey(key);
-    if (r != WAIT_OBJECT_0 + 1)
-      return 0;
-    if (!whole)
-      w->cb(w->ud);
-    else if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, VG_WIN_GPO_KEY, 0, KEY_NOTIFY,
-                           &key) == ERROR_SUCCESS) {
-      /* The key was created. */
-      RegCloseKey(key);
-      w->cb(w->ud);
-    }
-    /* Group Policy writes several values in a row: let them settle. */
-    if (WaitForSingleObject(w->stop, 500) == WAIT_OBJECT_0)
-      return 0;
+    report = false;
+    w->cb(w->ud);
   }
+out:
+  if (key != NULL)
+    RegCloseKey(key);
+  return 0;
 }
 
 int vg_win_gpo_watch_start(void (*cb)(void *ud), void *ud,

@@ -64,8 +64,9 @@ int vg_win_gpo_apply(vg_policy *p, vg_diags *d);
 
 /*
  * Watches the key for changes on a thread of its own: cb runs on that
- * thread after each change (Group Policy writes come in bursts; they are
- * coalesced for half a second), so it must be thread-safe, like
+ * thread once half a second passed without a new change (Group Policy
+ * writes come in bursts), and again for any change after that, so the last
+ * reload always sees the last write. cb must be thread-safe, like
  * vg_run_request_reload.
  */
 typedef struct vg_win_gpo_watch vg_win_gpo_watch;
