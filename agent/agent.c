@@ -209,6 +209,12 @@ static void log_track(vg_agent *a, const struct vg_track_result *r) {
     break;
   case VG_TRACK_RUN_ENDED:
     fmt_time(a, r->run_start, t, sizeof(t));
+    if (r->uncounted) {
+      vg_log_info(VG_EV_RUN_UNCOUNTED,
+                  "failed run not counted after all: %d/%d (run started %s)",
+                  r->count_after, threshold, t);
+      break;
+    }
     vg_log_debug("backup run of %s ended%s (not counted again)", t,
                  r->failed ? " with a failure" : "");
     break;

@@ -348,6 +348,8 @@ int vg_replay_event(vg_replay *r, const struct vg_event *ev) {
     break;
   case VG_TRACK_RUN_ENDED:
     note_change(r);
+    if (tr.uncounted && r->st.runs_counted > 0)
+      r->st.runs_counted--;
     if (tr.failed && !vg_policy_count_failed(r->policy) &&
         tr.run_start != r->last_failed_run) {
       r->last_failed_run = tr.run_start;

@@ -12,8 +12,9 @@
  *   scheduled <at> <slot_start> <slot_end>        (only when one is set)
  *   channel <name> <last EventRecordID>
  *   bookmark <channel> <bookmark XML>
- *   run <start> <flags>                            (flags: letters of "secoftv"
- * or "-") reboot <at> <count at the time> <confirmed 0|1> end
+ *   run <start> <flags>       (flags: letters of "secoftvb", or "-")
+ *   reboot <at> <count at the time> <confirmed 0|1>
+ *   end
  *
  * Channel names and bookmarks escape backslash, newline, carriage return and
  * tab as \\ \n \r \t; a channel name also escapes a space as \s. The final
@@ -41,7 +42,7 @@
 #define STATE_COUNT_MAX 1000000
 #define WEEK_S (7 * 86400)
 
-static const char run_flag_letters[] = "secoftv";
+static const char run_flag_letters[] = "secoftvb";
 
 vg_state *vg_state_new(void) {
   vg_state *s = calloc(1, sizeof(*s));

@@ -23,11 +23,14 @@ enum {
   VG_RUN_COUNTED = 1 << 2, /* 'c': it added one to the count */
   VG_RUN_OK = 1 << 3,      /* 'o': it finished successfully (4) */
   VG_RUN_FAILED = 1 << 4,  /* 'f': it failed (5 or a Level<=3 event) */
-  VG_RUN_COMPLETED = 1 << 5, /* 't': event 14 was seen */
-  VG_RUN_CALIBRATED = 1 << 6 /* 'v': a VSS 12289 during it included it */
+  VG_RUN_COMPLETED = 1 << 5,  /* 't': event 14 was seen */
+  VG_RUN_CALIBRATED = 1 << 6, /* 'v': a VSS 12289 during it included it */
+  VG_RUN_KEYED = 1 << 7       /* 'b': start is the run's BackupTime */
 };
 
-/* One backup run since boot, identified by its start time. */
+/* One backup run since boot, identified by its start time: the BackupTime
+ * its end events carry (VG_RUN_KEYED), else the time of its start event or
+ * of its first end event. */
 struct vg_run {
   vg_wall_t start;
   unsigned flags;

@@ -4,14 +4,20 @@
  *
  * Rules (DESIGN.md, README "How it counts"):
  *   - Channel Microsoft-Windows-Backup: 1 starts a run; 4 ends it
- *     successfully, 5 as failed, 14 completes it (any outcome); any other
- *     event of Level 1 to 3 is a failure. 4 and 5 carry BackupTime, the
- *     run's start. An end event belongs to the run whose start is within
- *     MATCH_WINDOW of its BackupTime, else to the open run (started, not
- *     ended), else to the latest run that started shortly before it, else
- *     it makes a new run. A run counts once, when it first becomes
+ *     successfully, 5 as failed, 14 completes it (its HRESULT, when it has
+ *     one, tells the outcome: 0 is success); any other event of Level 1 to 3
+ *     is a failure. 4, 5 and 14 carry BackupTime, the run's start, and that
+ *     is the run's identity: every end event with the same BackupTime is the
+ *     same run, in any order and with any gap. The first end event of a run
+ *     takes over the open run (started, not ended) when there is one, since
+ *     WSB runs one backup at a time, however far its start event lies from
+ *     its BackupTime. Only an end event without BackupTime falls back to
+ *     time: the open run, else the latest run that started shortly before
+ *     it, else a new run. A run counts once, when it first becomes
  *     countable: on success; on failure only when failed runs count; on 14
- *     without a known outcome (conservative).
+ *     without any known outcome (conservative). A failure that arrives after
+ *     such a 14 takes the count back: a failed run never counts as a
+ *     success through its 14.
  *   - Application, provider VSS, 12289: "Active sessions: N" in its text
  *     sets the count to N. The run in progress made one of those sessions,
  *     so it is marked counted.
@@ -33,7 +39,9 @@
 #define CH_APPLICATION "Application"
 #define CH_SYSTEM "System"
 
-/* An end event's BackupTime and a run's start are the same run within this. */
+/* A BackupTime and the start of a run not keyed by one (a state written by
+ * an older agent, a start event seen out of order) are the same run within
+ * this. */
 #define MATCH_WINDOW 600
 /* Boot events and boot times this close to the known boot are that boot. */
 #define BOOT_SLACK 120
@@ -66,13 +74,30 @@ static vg_wall_t absdiff(vg_wall_t a, vg_wall_t b) {
   return a > b ? a - b : b - a;
 }
 
-/* The run whose start is nearest to t, if within MATCH_WINDOW; runs whose
- * start event was seen are skipped when unstarted_only. */
+/* Same BackupTime: 4, 5 and 14 of one run carry the same value; a second
+ * of slack covers a rendering that rounds instead of truncating. */
+#define SAME_BACKUP_TIME 1
+
+/* The run identified by BackupTime bt, if one was seen. */
+static struct vg_run *run_by_backup_time(vg_state *s, vg_wall_t bt) {
+  for (size_t i = 0; i < s->nruns; i++) {
+    struct vg_run *r = &s->runs[i];
+    if ((r->flags & VG_RUN_KEYED) && absdiff(r->start, bt) <= SAME_BACKUP_TIME)
+      return r;
+  }
+  return NULL;
+}
+
+/* The run not keyed by a BackupTime whose start is nearest to t, if within
+ * MATCH_WINDOW (a state written before runs were keyed, or a run made from
+ * a start event); runs whose start event was seen are skipped when
+ * unstarted_only. */
 static struct vg_run *run_near(vg_state *s, vg_wall_t t, bool unstarted_only) {
   struct vg_run *best = NULL;
   for (size_t i = 0; i < s->nruns; i++) {
     struct vg_run *r = &s->runs[i];
-    if (unstarted_only && (r->flags & VG_RUN_STARTED))
+    if ((r->flags & VG_RUN_KEYED) ||
+        (unstarted_only && (r->flags & VG_RUN_STARTED)))
       continue;
     if (absdiff(r->start, t) <= MATCH_WINDOW &&
         (best == NULL || absdiff(r->start, t) < absdiff(best->start, t)))
@@ -98,6 +123,17 @@ static struct vg_run *run_before(vg_state *s, vg_wall_t t, vg_wall_t age,
   return NULL;
 }
 
+/* Gives run the identity bt (its BackupTime) and moves it to its place in
+ * start order. Returns the run at its new place. */
+static struct vg_run *rekey(vg_state *s, struct vg_run *run, vg_wall_t bt) {
+  unsigned flags = run->flags | VG_RUN_KEYED;
+  size_t i = (size_t)(run - s->runs);
+  memmove(&s->runs[i], &s->runs[i + 1], (s->nruns - i - 1) * sizeof(*run));
+  s->nruns--;
+  /* A slot was just freed: adding cannot drop a run. */
+  return vg_state__add_run(s, bt, flags);
+}
+
 /* Resets the count for a boot at t and confirms a pending reboot attempt. */
 static void boot(vg_state *s, vg_wall_t t, struct vg_track_result *r) {
   r->kind = VG_TRACK_BOOT;
@@ -120,7 +156,20 @@ static void boot(vg_state *s, vg_wall_t t, struct vg_track_result *r) {
 }
 
 static void run_start(vg_state *s, vg_wall_t t, struct vg_track_result *r) {
-  struct vg_run *run = run_near(s, t, true);
+  struct vg_run *run = NULL;
+  if (t < s->last_event_time) {
+    /* Out of order: the run's end events may have come first. The start
+     * event then joins the nearest run whose start was not seen. */
+    for (size_t i = 0; i < s->nruns; i++) {
+      struct vg_run *c = &s->runs[i];
+      if (!(c->flags & VG_RUN_STARTED) &&
+          absdiff(c->start, t) <= OPEN_MAX_AGE &&
+          (run == NULL || absdiff(c->start, t) < absdiff(run->start, t)))
+        run = c;
+    }
+  }
+  if (run == NULL)
+    run = run_near(s, t, true);
   if (run == NULL) {
     /* WSB runs one backup at a time: an older run still open was lost. */
     for (size_t i = 0; i < s->nruns; i++)
@@ -135,40 +184,98 @@ static void run_start(vg_state *s, vg_wall_t t, struct vg_track_result *r) {
   r->run_start = run->start;
 }
 
-static void run_end(vg_state *s, const struct vg_event *ev, enum outcome o,
-                    bool count_failed, struct vg_track_result *r) {
+/*
+ * The run an end event belongs to. With a BackupTime bt: the run of that
+ * BackupTime; else the open run (its start event seen, no end yet), which
+ * takes bt as its identity; else a run not yet keyed whose start is within
+ * MATCH_WINDOW of bt; else a new run keyed by bt. Without one: the open
+ * run; else the latest run that started shortly before; else a new run at
+ * the event's time. NULL when the run would be older than every run kept.
+ */
+static struct vg_run *run_of_end(vg_state *s, const struct vg_event *ev) {
   vg_wall_t bt = 0;
   const char *bts = vg_event_field(ev, "BackupTime");
-  bool has_bt = bts != NULL && vg_event_parse_time(bts, &bt) == VG_OK;
-  struct vg_run *run = has_bt ? run_near(s, bt, false) : NULL;
-  if (run == NULL)
+  if (bts != NULL && vg_event_parse_time(bts, &bt) == VG_OK && bt > 0) {
+    struct vg_run *run = run_by_backup_time(s, bt);
+    if (run != NULL)
+      return run;
     run = run_before(s, ev->time, OPEN_MAX_AGE, true);
-  if (run == NULL && !has_bt)
+    if (run == NULL || (run->flags & VG_RUN_KEYED))
+      run = run_near(s, bt, false);
+    if (run != NULL)
+      return rekey(s, run, bt);
+    return vg_state__add_run(s, bt, VG_RUN_KEYED);
+  }
+  struct vg_run *run = run_before(s, ev->time, OPEN_MAX_AGE, true);
+  if (run == NULL)
     run = run_before(s, ev->time, ENDED_MATCH_AGE, false);
   if (run == NULL)
-    run = vg_state__add_run(s, has_bt ? bt : ev->time, 0);
+    run = vg_state__add_run(s, ev->time, 0);
+  return run;
+}
+
+/* The outcome event 14 reports in its HRESULT: 0 is success. */
+static enum outcome completion_outcome(const struct vg_event *ev) {
+  const char *h = vg_event_field(ev, "HRESULT");
+  if (h == NULL)
+    return OUT_UNKNOWN;
+  while (*h == ' ')
+    h++;
+  bool hex = h[0] == '0' && (h[1] == 'x' || h[1] == 'X');
+  const char *d = hex ? h + 2 : h;
+  if (*d == '\0')
+    return OUT_UNKNOWN;
+  bool zero = true;
+  for (; *d != '\0' && *d != ' '; d++) {
+    bool digit =
+        (*d >= '0' && *d <= '9') ||
+        (hex && ((*d >= 'a' && *d <= 'f') || (*d >= 'A' && *d <= 'F')));
+    if (!digit)
+      return OUT_UNKNOWN;
+    if (*d != '0')
+      zero = false;
+  }
+  return zero ? OUT_OK : OUT_FAILED;
+}
+
+static bool countable(unsigned flags, bool count_failed) {
+  bool known = flags & (VG_RUN_OK | VG_RUN_FAILED);
+  return (flags & VG_RUN_OK) || ((flags & VG_RUN_FAILED) && count_failed) ||
+         (!known && (flags & VG_RUN_COMPLETED));
+}
+
+static void run_end(vg_state *s, const struct vg_event *ev, enum outcome o,
+                    bool count_failed, struct vg_track_result *r) {
+  struct vg_run *run = run_of_end(s, ev);
   if (run == NULL)
     return; /* older than every run kept: long gone */
 
-  /* The first outcome reported wins. */
+  /* The first outcome reported wins; 14 reports one through its HRESULT. */
+  if (o == OUT_UNKNOWN) {
+    run->flags |= VG_RUN_COMPLETED;
+    o = completion_outcome(ev);
+  }
   if (o == OUT_OK && !(run->flags & VG_RUN_FAILED))
     run->flags |= VG_RUN_OK;
   else if (o == OUT_FAILED && !(run->flags & VG_RUN_OK))
     run->flags |= VG_RUN_FAILED;
-  else if (o == OUT_UNKNOWN)
-    run->flags |= VG_RUN_COMPLETED;
   run->flags |= VG_RUN_ENDED;
 
-  bool known = run->flags & (VG_RUN_OK | VG_RUN_FAILED);
-  bool countable = (run->flags & VG_RUN_OK) ||
-                   ((run->flags & VG_RUN_FAILED) && count_failed) ||
-                   (!known && (run->flags & VG_RUN_COMPLETED));
   r->run_start = run->start;
   r->failed = (run->flags & VG_RUN_FAILED) != 0;
-  if (countable && !(run->flags & VG_RUN_COUNTED)) {
+  bool now = countable(run->flags, count_failed);
+  if (now && !(run->flags & VG_RUN_COUNTED)) {
     run->flags |= VG_RUN_COUNTED;
     s->count++;
     r->kind = VG_TRACK_RUN_COUNTED;
+  } else if (!now && (run->flags & VG_RUN_COUNTED) &&
+             !(run->flags & VG_RUN_CALIBRATED) && s->count > 0) {
+    /* Counted through a 14 that did not say how the run went; its failure
+     * came after it. A failed run counts only when failed runs count. */
+    run->flags &= ~(unsigned)VG_RUN_COUNTED;
+    s->count--;
+    r->kind = VG_TRACK_RUN_ENDED;
+    r->uncounted = true;
   } else {
     r->kind = VG_TRACK_RUN_ENDED;
   }

@@ -40,7 +40,9 @@ enum vg_event_id {
   VG_EV_PROJECTION_WARNING = 1017, /* windows too sparse to stay under 64 */
   VG_EV_ABORTED = 1018,            /* pending reboot aborted by an admin */
   VG_EV_RESET = 1019,              /* reboot guard reset by an admin */
-  VG_EV_DRY_RUN = 1020             /* dry run: reboot would happen now */
+  VG_EV_DRY_RUN = 1020,            /* dry run: reboot would happen now */
+  /* Counting (issue 9): 1025-1029. */
+  VG_EV_RUN_UNCOUNTED = 1025 /* a run counted through its 14 failed */
 };
 
 /* Where log lines go. The default sink writes "vssguard: LEVEL: msg" to stderr.

@@ -127,8 +127,9 @@ static void test_end_events_in_any_order(void **state) {
   (void)state;
   struct evb b;
   struct vg_track_result r;
-  /* 14 first: outcome unknown, counted conservatively; 4 after it is the
-   * same run (by BackupTime) and adds nothing. */
+  /* 14 without BackupTime or HRESULT first: outcome unknown, counted
+   * conservatively; the 4 after it is the same run (its start event is
+   * near its BackupTime) and adds nothing. */
   apply(wsb(&b, 1, T0, 0), true);
   assert_int_equal(apply(wsb(&b, 14, T0 + 3000, 0), false),
                    VG_TRACK_RUN_COUNTED);
@@ -146,15 +147,236 @@ static void test_end_events_in_any_order(void **state) {
   assert_int_equal(apply(wsb(&b, 14, T0 + 2 * DAY + 2000, 0), true),
                    VG_TRACK_RUN_COUNTED);
   assert_int_equal(vg_state_count(st), 3);
-  /* BackupTime within 10 minutes of the start event's time matches. */
+  /* Two different BackupTimes are two runs, however close. */
   apply(wsb(&b, 1, T0 + 3 * DAY + 30, 0), true);
   assert_int_equal(
       apply(wsb(&b, 4, T0 + 3 * DAY + 3000, T0 + 3 * DAY + 500), true),
       VG_TRACK_RUN_COUNTED);
   assert_int_equal(
-      apply(wsb(&b, 4, T0 + 3 * DAY + 3001, T0 + 3 * DAY + 31), true),
+      apply(wsb(&b, 4, T0 + 3 * DAY + 3001, T0 + 3 * DAY + 500), true),
       VG_TRACK_RUN_ENDED);
-  assert_int_equal(vg_state_count(st), 4);
+  assert_int_equal(
+      apply(wsb(&b, 4, T0 + 3 * DAY + 3002, T0 + 3 * DAY + 31), true),
+      VG_TRACK_RUN_COUNTED);
+  assert_int_equal(vg_state_count(st), 5);
+}
+
+/*
+ * Run identity by BackupTime, exhaustively: one run made of a start event
+ * (1, logged at a gap from its BackupTime), an outcome (4 or 5) and a 14,
+ * each present or missing, applied in every order, with the 14 in the real
+ * layout (BackupTime and HRESULT) or with BackupTime only, the 14 in the
+ * same second as the outcome or hours later, failed runs counted or not,
+ * and a restart (state saved and loaded) before any event. The count is
+ * the run's: 1 for a success, 1 for a failure only when failures count (a
+ * 14 alone, saying nothing, counts conservatively).
+ */
+enum { V14_REAL, V14_BT_ONLY, V14_N };
+
+struct ev_spec {
+  uint32_t id;
+  vg_wall_t t, bt;
+  const char *hresult; /* NULL: none */
+};
+
+static struct vg_event *spec_event(struct evb *b, const struct ev_spec *e) {
+  wsb(b, e->id, e->t, e->bt);
+  if (e->hresult != NULL) {
+    size_t n = b->ev.nfields++;
+    snprintf(b->ev.fields[n].name, sizeof(b->ev.fields[n].name), "HRESULT");
+    b->ev.fields[n].value = (char *)e->hresult;
+  }
+  if (e->id == 5)
+    b->ev.level = 2;
+  return &b->ev;
+}
+
+static void restart(void) {
+  char *text = vg_state_serialize(st);
+  assert_non_null(text);
+  vg_state_free(st);
+  char err[256];
+  assert_int_equal(
+      vg_state_load_string("s", text, strlen(text), &st, err, sizeof(err)), 0);
+  free(text);
+}
+
+/* Builds the events of one run with BackupTime bt; returns how many. */
+static size_t run_events(struct ev_spec *out, vg_wall_t bt, bool has1,
+                         vg_wall_t gap1, int outcome /* 0 none, 4, 5 */,
+                         bool has14, int v14, vg_wall_t gap14) {
+  size_t n = 0;
+  vg_wall_t end = bt + 45 * 60;
+  const char *hr = outcome == 5 ? "0x8078011e" : "0";
+  if (has1)
+    out[n++] = (struct ev_spec){1, bt + gap1, 0, NULL};
+  if (outcome != 0)
+    out[n++] = (struct ev_spec){(uint32_t)outcome, end, bt, hr};
+  if (has14)
+    out[n++] = (struct ev_spec){
+        14, end + gap14, bt,
+        v14 == V14_REAL ? (outcome == 5 ? "2155348254" : "0") : NULL};
+  return n;
+}
+
+static const int perms3[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
+                                 {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+static const int perms2[2][3] = {{0, 1, 0}, {1, 0, 0}};
+
+static int expected_count(int outcome, bool has14, int v14, bool cf) {
+  if (outcome == 4)
+    return 1;
+  if (outcome == 5)
+    return cf ? 1 : 0;
+  /* Only a 14: it tells the outcome of a success (HRESULT 0) in the real
+   * layout; without HRESULT it counts conservatively. */
+  (void)has14;
+  (void)v14;
+  return 1;
+}
+
+static void test_run_identity_every_order(void **state) {
+  (void)state;
+  const vg_wall_t gaps1[] = {-6 * 3600, -20 * 60, -1, 0, 20 * 60};
+  const vg_wall_t gaps14[] = {0, 1, 3 * 3600};
+  int cases = 0;
+  for (int outcome = 0; outcome <= 5; outcome += outcome == 0 ? 4 : 1)
+    for (int has14 = 0; has14 < 2; has14++)
+      for (int has1 = 0; has1 < 2; has1++)
+        for (int v14 = 0; v14 < V14_N; v14++)
+          for (size_t g1 = 0; g1 < sizeof(gaps1) / sizeof(gaps1[0]); g1++)
+            for (size_t g14 = 0; g14 < sizeof(gaps14) / sizeof(gaps14[0]);
+                 g14++)
+              for (int cf = 0; cf < 2; cf++) {
+                if (outcome == 0 && !has14)
+                  continue; /* no end event: nothing to count */
+                struct ev_spec ev[3];
+                size_t n = run_events(ev, T0, has1, gaps1[g1], outcome, has14,
+                                      v14, gaps14[g14]);
+                size_t nperm = n == 3 ? 6 : n == 2 ? 2 : 1;
+                for (size_t p = 0; p < nperm; p++)
+                  for (size_t cut = 0; cut <= n; cut++) {
+                    vg_state_free(st);
+                    st = vg_state_new();
+                    struct evb b;
+                    for (size_t i = 0; i < n; i++) {
+                      if (i == cut)
+                        restart();
+                      int k = n == 3 ? perms3[p][i] : n == 2 ? perms2[p][i] : 0;
+                      apply(spec_event(&b, &ev[k]), cf == 1);
+                    }
+                    int want = expected_count(outcome, has14, v14, cf == 1);
+                    if (vg_state_count(st) != want)
+                      fail_msg("outcome %d has1 %d has14 %d v14 %d gap1 %lld "
+                               "gap14 %lld cf %d perm %zu cut %zu: count %d, "
+                               "want %d",
+                               outcome, has1, has14, v14, (long long)gaps1[g1],
+                               (long long)gaps14[g14], cf, p, cut,
+                               vg_state_count(st), want);
+                    vg_wall_t starts[4];
+                    assert_int_equal(vg_state_runs(st, starts, 4), 1);
+                    assert_false(
+                        vg_state_backup_in_progress(st, T0 + 4 * 3600));
+                    cases++;
+                  }
+              }
+  assert_true(cases > 1000);
+}
+
+/* The history of the issue: 70 nightly runs whose start event is logged
+ * far (20 minutes to 3 hours) from their BackupTime, with the 4 and the 14
+ * apart: 70 runs, not 140. The same with every run's events reversed, and
+ * runs two hours apart. */
+static void test_start_far_from_backup_time(void **state) {
+  (void)state;
+  const vg_wall_t far[] = {-20 * 60, -3 * 3600, 25 * 60, -11 * 60};
+  for (int reversed = 0; reversed < 2; reversed++)
+    for (int spacing = 0; spacing < 2; spacing++) {
+      vg_state_free(st);
+      st = vg_state_new();
+      vg_wall_t every = spacing ? 2 * 3600 : DAY;
+      for (int i = 0; i < 70; i++) {
+        struct ev_spec ev[3];
+        vg_wall_t gap = far[i % 4];
+        if (spacing && gap < -3600)
+          gap = -15 * 60;
+        size_t n = run_events(ev, T0 + (vg_wall_t)i * every, true, gap, 4, true,
+                              V14_REAL, 600);
+        struct evb b;
+        for (size_t j = 0; j < n; j++)
+          apply(spec_event(&b, &ev[reversed ? n - 1 - j : j]), false);
+      }
+      assert_int_equal(vg_state_count(st), 70);
+    }
+}
+
+/* A failed run is never counted as a success through its 14, whichever of
+ * the two comes first, and the 14 that says nothing is taken back when the
+ * 5 follows it. */
+static void test_failed_run_not_success_through_14(void **state) {
+  (void)state;
+  struct evb b;
+  struct vg_track_result r;
+  struct ev_spec e5 = {5, T0 + 900, T0, "0x8078011e"};
+  struct ev_spec e14 = {14, T0 + 901, T0, NULL};
+  apply(wsb(&b, 1, T0 - 1200, 0), false);
+  assert_int_equal(apply(spec_event(&b, &e14), false), VG_TRACK_RUN_COUNTED);
+  assert_int_equal(vg_state_count(st), 1);
+  assert_int_equal(vg_tracker_apply(st, spec_event(&b, &e5), false, &r), 0);
+  assert_int_equal(r.kind, VG_TRACK_RUN_ENDED);
+  assert_true(r.uncounted);
+  assert_true(r.failed);
+  assert_int_equal(vg_state_count(st), 0);
+  /* Counted when failures count: stays counted. */
+  vg_state_free(st);
+  st = vg_state_new();
+  apply(spec_event(&b, &e14), true);
+  assert_int_equal(vg_tracker_apply(st, spec_event(&b, &e5), true, &r), 0);
+  assert_false(r.uncounted);
+  assert_int_equal(vg_state_count(st), 1);
+  /* A 14 whose HRESULT is an error is a failure by itself. */
+  vg_state_free(st);
+  st = vg_state_new();
+  e14.hresult = "2155348254";
+  assert_int_equal(vg_tracker_apply(st, spec_event(&b, &e14), false, &r), 0);
+  assert_int_equal(r.kind, VG_TRACK_RUN_ENDED);
+  assert_true(r.failed);
+  assert_int_equal(vg_state_count(st), 0);
+  /* A run that VSS 12289 included stays counted whatever follows. */
+  vg_state_free(st);
+  st = vg_state_new();
+  e14.hresult = NULL;
+  apply(wsb(&b, 1, T0 - 60, 0), false);
+  mk(&b, "Application", "VSS", 12289, 2, T0 + 600);
+  snprintf(b.text, sizeof(b.text), "Active sessions: 64");
+  assert_int_equal(apply(&b.ev, false), VG_TRACK_CALIBRATED);
+  apply(spec_event(&b, &e14), false);
+  apply(spec_event(&b, &e5), false);
+  assert_int_equal(vg_state_count(st), 64);
+}
+
+/* A state file written before runs were keyed by BackupTime (a run at its
+ * start event's time, ended by its 4): the 14 read after the upgrade is
+ * the same run. */
+static void test_old_state_run_records(void **state) {
+  (void)state;
+  const char *old = "vssguard-state 1\nboot_time 0\ncount 1\n"
+                    "last_event_time 1780350480\nattempts 0\nlocked 0\n"
+                    "channel Microsoft-Windows-Backup 2\n"
+                    "run 1780347604 seco\nend\n";
+  vg_state_free(st);
+  char err[256];
+  assert_int_equal(
+      vg_state_load_string("s", old, strlen(old), &st, err, sizeof(err)), 0);
+  struct evb b;
+  struct ev_spec e14 = {14, T0 + 2881, T0 + 2, "0"};
+  next_rec[0] = 2;
+  assert_int_equal(apply(spec_event(&b, &e14), false), VG_TRACK_RUN_ENDED);
+  assert_int_equal(vg_state_count(st), 1);
+  /* And the runs written now carry the 'b' (keyed) flag through a save. */
+  char *text = vg_state_serialize(st);
+  assert_non_null(strstr(text, "run 1780347602 secotb\n"));
+  free(text);
 }
 
 static void test_failed_runs(void **state) {
@@ -588,6 +810,14 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_run_counted_once, setup, teardown),
       cmocka_unit_test_setup_teardown(test_end_events_in_any_order, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_run_identity_every_order, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_start_far_from_backup_time, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_failed_run_not_success_through_14,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_old_state_run_records, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_failed_runs, setup, teardown),
       cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
