@@ -66,7 +66,9 @@ struct vg_agent {
   uint64_t policy_errors;
   bool metrics_written;
   struct vg_metrics metrics;
-  char note[512]; /* the last postponement or warning logged */
+  bool policy_invalid; /* the last policy reload failed */
+  char *metrics_path;  /* metrics file named by the last trusted policy */
+  char note[512];      /* the last postponement or warning logged */
 };
 
 static char *dup_str(const char *s) {
@@ -122,11 +124,24 @@ static int save_state(vg_agent *a) {
 /* Writes the metrics file when the policy names one and a gauge changed. */
 static void write_metrics(vg_agent *a) {
   /* An untrusted policy names no file the agent writes: whoever could write
-   * the policy could otherwise have it replace any file. */
-  if (!a->policy_trusted)
-    return;
-  const char *path = vg_policy_metrics_file(a->policy);
-  if (path == NULL || *path == '\0')
+   * the policy could otherwise have it replace any file. Its state is still
+   * reported in the file a trusted policy named before, if any. */
+  if (a->policy_trusted) {
+    const char *named = vg_policy_metrics_file(a->policy);
+    if (named == NULL || *named == '\0') {
+      free(a->metrics_path);
+      a->metrics_path = NULL;
+    } else if (a->metrics_path == NULL || strcmp(a->metrics_path, named) != 0) {
+      char *copy = dup_str(named);
+      if (copy == NULL)
+        return;
+      free(a->metrics_path);
+      a->metrics_path = copy;
+      a->metrics_written = false;
+    }
+  }
+  const char *path = a->metrics_path;
+  if (path == NULL)
     return;
   struct vg_metrics m;
   memset(&m, 0, sizeof(m));
@@ -147,6 +162,8 @@ static void write_metrics(vg_agent *a) {
   m.reboots_initiated = vg_state_history(a->state, recs, VG_STATE_MAX_HISTORY);
   m.policy_errors = a->policy_errors;
   m.locked = vg_state_locked(a->state);
+  m.policy_invalid = a->policy_invalid;
+  m.policy_insecure = !a->policy_trusted;
   if (a->metrics_written && memcmp(&m, &a->metrics, sizeof(m)) == 0)
     return;
   int rc = vg_metrics_write(path, &m);
@@ -552,6 +569,7 @@ static void release(vg_agent *a) {
   free(a->state_path);
   free(a->events_follow);
   free(a->reboot_command);
+  free(a->metrics_path);
   free(a);
 }
 
@@ -714,6 +732,7 @@ int vg_agent_reload(vg_agent *a) {
     log_diags(&d, a->policy_path, rc);
     vg_diags_free(&d);
     a->policy_errors++;
+    a->policy_invalid = true;
     vg_log_error(VG_EV_POLICY_INVALID,
                  "policy %s not reloaded: keeping the last good policy",
                  a->policy_path);
@@ -723,6 +742,7 @@ int vg_agent_reload(vg_agent *a) {
   vg_diags_free(&d);
   vg_policy_free(a->policy);
   a->policy = np;
+  a->policy_invalid = false;
   log_policy(a, "reloaded");
   check_trust(a);
   clear_note(a);

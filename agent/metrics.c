@@ -50,6 +50,12 @@ char *vg_metrics_format(const struct vg_metrics *m) {
       {"vssguard_reboot_locked", "gauge",
        "1 when reboots are locked after repeated attempts without a boot "
        "(needs vssguard reset)."},
+      {"vssguard_policy_invalid", "gauge",
+       "1 when the last load of the policy file failed (the agent keeps its "
+       "last good policy)."},
+      {"vssguard_policy_insecure", "gauge",
+       "1 when the policy file is writable by non-administrators (no reboot is "
+       "scheduled from it)."},
   };
   const long long values[] = {
       m->active_sessions,
@@ -61,6 +67,8 @@ char *vg_metrics_format(const struct vg_metrics *m) {
       (long long)m->reboots_initiated,
       (long long)m->policy_errors,
       m->locked ? 1 : 0,
+      m->policy_invalid ? 1 : 0,
+      m->policy_insecure ? 1 : 0,
   };
   size_t cap = 4096, used = 0;
   char *buf = malloc(cap);

@@ -20,6 +20,8 @@ struct vg_metrics {
   uint64_t reboots_initiated;
   uint64_t policy_errors; /* failed loads/reloads since start */
   bool locked;
+  bool policy_invalid;  /* the last load of the policy file failed */
+  bool policy_insecure; /* the policy file is writable by non-admins */
 };
 
 /* Formats the metrics in the Prometheus text format into a malloc'd string. */
