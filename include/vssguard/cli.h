@@ -1,6 +1,6 @@
 /*
  * The command line of vssguard: the portable subcommands live in
- * agent/cli.c; each platform adds its own (Windows: service control and
+ * agent/cli/, one file per command; each platform adds its own (Windows: service control and
  * abort) through vg_cli_platform, implemented once per platform in
  * agent/unix/cli_platform.c and agent/win/cli_platform.c.
  */
