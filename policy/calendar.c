@@ -1,10 +1,11 @@
 /*
- * Calendar expansion: the occurrences of weekly rules (windows and weekly
- * blackouts), the whole local days of monthly blackouts and the absolute
- * blackouts, as intervals of instants meeting a range. Local times resolve
- * through vg_zone_from_civil, so the DST gap and repeat rules of zone.h hold
- * here too.
+ * Calendar expansion: the occurrences of weekly and monthly rules (windows
+ * and blackouts), the whole local days of monthly blackouts and the one-off
+ * windows and absolute blackouts, as intervals of instants meeting a range.
+ * Local times resolve through vg_zone_from_civil, so the DST gap and repeat
+ * rules of zone.h hold here too.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "calendar.h"
@@ -155,12 +156,87 @@ static int monthly_each(const struct vg_zone *z, const struct vg_blackout *b,
   return VG_OK;
 }
 
+/*
+ * The local date (days since 1970-01-01) of a monthly rule in month (y, m),
+ * offset included. False when the month has no such date (no 5th weekday).
+ */
+static bool monthly_date(const struct vg_monthly *r, int y, int m,
+                         int64_t *out) {
+  int dim = vg_days_in_month(y, m);
+  int64_t first = vg_days_from_civil(y, m, 1), d;
+  if (r->nth == 0) {
+    *out = first + month_day(r->day, dim) - 1;
+    return true;
+  }
+  if (r->nth > 0) {
+    int wd = (int)(((first + 4) % 7 + 7) % 7);
+    d = first + (r->weekday - wd + 7) % 7 + 7 * (r->nth - 1);
+    if (d > first + dim - 1)
+      return false;
+  } else {
+    int64_t last = first + dim - 1;
+    int wd = (int)(((last + 4) % 7 + 7) % 7);
+    d = last - (wd - r->weekday + 7) % 7 - 7 * (-r->nth - 1);
+    if (d < first)
+      return false;
+  }
+  *out = d + r->offset_days;
+  return true;
+}
+
+/*
+ * The occurrences of a monthly rule meeting [a, e): on its date in each
+ * month, from start_s for duration_s, or the whole local date when the
+ * duration is 0. A date lies at most 7 days outside its month and an
+ * occurrence lasts at most 7 days, so the months from (a - 16 days) to
+ * (e + 9 days) hold every candidate.
+ */
+static int monthly_rule_each(const struct vg_zone *z,
+                             const struct vg_monthly *r, int src, vg_wall_t a,
+                             vg_wall_t e, vg_cal_emit_fn emit, void *ud) {
+  int y, m, d, ye, me;
+  int64_t dur = r->duration_s < RULE_MAX_S ? r->duration_s : RULE_MAX_S;
+  if (dur < 0)
+    return VG_OK;
+  vg_civil_from_days(floor_div(a - dur - MARGIN_S, VG_DAY_S) - 9, &y, &m, &d);
+  vg_civil_from_days(floor_div(e + MARGIN_S, VG_DAY_S) + 9, &ye, &me, &d);
+  for (; y < ye || (y == ye && m <= me); m == 12 ? (m = 1, y++) : m++) {
+    int64_t day;
+    if (!monthly_date(r, y, m, &day))
+      continue;
+    vg_wall_t s, end;
+    int rc = resolve(z, day, r->start_s, &s);
+    if (rc != VG_OK)
+      return rc;
+    if (dur > 0)
+      end = s + dur;
+    else if ((rc = resolve(z, day + 1, 0, &end)) != VG_OK)
+      return rc;
+    if (s < e && end > a && end > s && (rc = emit(ud, s, end, src)) != 0)
+      return rc;
+  }
+  return VG_OK;
+}
+
 int vg_cal_each_window(const vg_policy *p, vg_wall_t a, vg_wall_t e,
                        vg_cal_emit_fn emit, void *ud) {
   const struct vg_zone *z = vg_policy_zone(p);
   size_t n = vg_policy_window_count(p);
   for (size_t i = 0; i < n; i++) {
-    int rc = weekly_each(z, &vg_policy_window(p, i)->w, (int)i, a, e, emit, ud);
+    const struct vg_window *w = vg_policy_window(p, i);
+    int rc = VG_OK;
+    switch (w->kind) {
+    case VG_WINDOW_WEEKLY:
+      rc = weekly_each(z, &w->w, (int)i, a, e, emit, ud);
+      break;
+    case VG_WINDOW_MONTHLY:
+      rc = monthly_rule_each(z, &w->m, (int)i, a, e, emit, ud);
+      break;
+    case VG_WINDOW_ONCE:
+      if (w->start < e && w->end > a && w->end > w->start)
+        rc = emit(ud, w->start, w->end, (int)i);
+      break;
+    }
     if (rc != 0)
       return rc;
   }
@@ -184,6 +260,9 @@ int vg_cal_each_blackout(const vg_policy *p, vg_wall_t a, vg_wall_t e,
       break;
     case VG_BLACKOUT_WEEKLY:
       rc = weekly_each(z, &b->w, (int)i, a, e, emit, ud);
+      break;
+    case VG_BLACKOUT_NTH:
+      rc = monthly_rule_each(z, &b->m, (int)i, a, e, emit, ud);
       break;
     }
     if (rc != 0)

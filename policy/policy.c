@@ -179,10 +179,23 @@ static int grow(void **arr, size_t *cap, size_t n, size_t sz) {
   return VG_OK;
 }
 
+/* Whether a window's fields are in range for its kind. */
+static bool window_ok(const struct vg_window *w) {
+  switch (w->kind) {
+  case VG_WINDOW_WEEKLY:
+    return w->w.days != 0 && (w->w.days & ~VG_ALL_DAYS) == 0 &&
+           w->w.start_s >= 0 && w->w.start_s < 86400 && w->w.duration_s > 0 &&
+           w->w.duration_s <= VG_WINDOW_MAX_S;
+  case VG_WINDOW_MONTHLY:
+    return vg_monthly_check(&w->m, false, NULL, 0) == VG_OK;
+  case VG_WINDOW_ONCE:
+    return w->end > w->start && w->end - w->start <= VG_WINDOW_MAX_S;
+  }
+  return false;
+}
+
 int vg_policy_add_window(vg_policy *p, const struct vg_window *w) {
-  if (w->w.days == 0 || (w->w.days & ~VG_ALL_DAYS) != 0 || w->w.start_s < 0 ||
-      w->w.start_s >= 86400 || w->w.duration_s <= 0 ||
-      w->w.duration_s > VG_WINDOW_MAX_S)
+  if (!window_ok(w))
     return VG_EINVAL;
   if (p->nwindows >= VG_MAX_WINDOWS)
     return VG_ERANGE;
@@ -210,6 +223,10 @@ int vg_policy_add_blackout(vg_policy *p, const struct vg_blackout *b) {
     if (b->w.days == 0 || (b->w.days & ~VG_ALL_DAYS) != 0 || b->w.start_s < 0 ||
         b->w.start_s >= 86400 || b->w.duration_s <= 0 ||
         b->w.duration_s > VG_WINDOW_MAX_S)
+      return VG_EINVAL;
+    break;
+  case VG_BLACKOUT_NTH:
+    if (b->m.nth == 0 || vg_monthly_check(&b->m, true, NULL, 0) != VG_OK)
       return VG_EINVAL;
     break;
   default: return VG_EINVAL;
@@ -357,7 +374,8 @@ static int override_windows(vg_policy *p, const char *file,
     return VG_ENOMEM;
   for (size_t i = 0; i < nitems; i++) {
     char err[160];
-    if (vg_parse_weekly(items[i], &ws[i].w, err, sizeof(err)) != VG_OK) {
+    if (vg_parse_window(items[i], &p->zone, &ws[i], err, sizeof(err)) !=
+        VG_OK) {
       vg_diags_add(d, file, 0, 0, "item %llu \"%.64s\": %s",
                    (unsigned long long)(i + 1), items[i], err);
       bad = 1;

@@ -60,6 +60,22 @@ int vg_parse_days(const char *s, uint8_t *days, char *err, size_t errlen);
 /* Writes a duration as "1h30m", "45s", "2d"; "0s" for zero. */
 void vg_format_duration(int64_t s, char *buf, size_t len);
 
+/* Parses one day name (sun .. saturday, any case). 0 or VG_EINVAL. */
+int vg_parse_weekday(const char *s, int *wday);
+
+/*
+ * Parses an ordinal of a weekday in the month: 1st..5th, first..fifth,
+ * last, 2nd-last..5th-last. Sets *nth to 1..5 or -1..-5; 0 or VG_EINVAL.
+ */
+int vg_parse_ordinal(const char *s, int *nth);
+
+/*
+ * Checks a monthly rule's ranges (see struct vg_monthly); a duration of 0
+ * is allowed only with whole_day_ok. 0, or VG_EINVAL with a reason in err.
+ */
+int vg_monthly_check(const struct vg_monthly *m, bool whole_day_ok, char *err,
+                     size_t errlen);
+
 /* Parses a reboot reason: "planned-maintenance" or a number (never 0). */
 int vg_parse_reason(const char *s, uint32_t *out);
 

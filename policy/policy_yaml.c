@@ -685,13 +685,6 @@ static bool get_time_of_day(struct ctx *c, const struct node *v,
   return true;
 }
 
-/* A weekly rule given as a mapping of days, start and duration. */
-static const struct field weekly_fields[] = {
-    {"days", N_SCALAR | N_SEQ, NULL, "a day list like [sun] or mon-fri", NULL},
-    {"start", N_SCALAR, NULL, "a time of day like \"02:00\"", NULL},
-    {"duration", N_SCALAR, NULL, "a duration like 3h", NULL},
-};
-
 /* Fills w from the days/start/duration nodes; reports missing ones. */
 static bool weekly_from_nodes(struct ctx *c, const struct node *map,
                               const char *where, const struct node *days,
@@ -731,6 +724,265 @@ static bool weekly_from_nodes(struct ctx *c, const struct node *map,
   return ok;
 }
 
+/* -- monthly rules and one-off windows -- */
+
+/*
+ * The keys of a 'monthly' mapping: from_day/to_day (blackouts: whole days),
+ * weekday/nth/offset_days (windows and blackouts) and day (windows).
+ */
+static const struct field monthly_fields[] = {
+    {"from_day", N_SCALAR, NULL, "a day of the month (1..31 or -31..-1)", NULL},
+    {"to_day", N_SCALAR, NULL, "a day of the month (1..31 or -31..-1)", NULL},
+    {"weekday", N_SCALAR, NULL, "a day of the week like tue", NULL},
+    {"nth", N_SCALAR, NULL, "a number from 1 to 5 or -1 to -5", NULL},
+    {"offset_days", N_SCALAR, NULL, "a number of days from -7 to 7", NULL},
+    {"day", N_SCALAR, NULL, "a day of the month (1..31 or -31..-1)", NULL},
+};
+enum { MF_FROM, MF_TO, MF_WEEKDAY, MF_NTH, MF_OFFSET, MF_DAY };
+
+static bool get_month_day(struct ctx *c, const struct node *v, const char *key,
+                          int *out) {
+  int64_t x;
+  if (vg_parse_int(v->value, &x) != VG_OK || x == 0 || x < -31 || x > 31) {
+    ERR(c, v,
+        "monthly.%s must be 1..31, or -31..-1 counting from the end of the "
+        "month (-1 = last day), not '%.32s'",
+        key, v->value);
+    return false;
+  }
+  *out = (int)x;
+  return true;
+}
+
+/*
+ * Fills the date part of r from the walked 'monthly' keys m: weekday and
+ * nth (with offset_days), or (windows only) day. Reports every problem.
+ */
+static bool monthly_date_from_nodes(struct ctx *c, const struct node *map,
+                                    const char *where, bool window,
+                                    const struct node **m,
+                                    struct vg_monthly *r) {
+  int64_t x;
+  bool ok = true;
+  if (m[MF_DAY] != NULL && !window) {
+    ERR(c, m[MF_DAY],
+        "%s: monthly.day belongs to windows; a blackout takes from_day and "
+        "to_day (whole days) or weekday and nth",
+        where);
+    return false;
+  }
+  if (m[MF_DAY] != NULL && (m[MF_WEEKDAY] != NULL || m[MF_NTH] != NULL)) {
+    ERR(c, m[MF_DAY], "%s: monthly takes either day, or weekday with nth",
+        where);
+    return false;
+  }
+  if (m[MF_DAY] != NULL) {
+    if (m[MF_OFFSET] != NULL) {
+      ERR(c, m[MF_OFFSET], "%s: monthly.offset_days goes with weekday and nth",
+          where);
+      return false;
+    }
+    return get_month_day(c, m[MF_DAY], "day", &r->day);
+  }
+  if (m[MF_WEEKDAY] == NULL || m[MF_NTH] == NULL) {
+    ERR(c,
+        m[MF_WEEKDAY] ? m[MF_WEEKDAY]
+        : m[MF_NTH]   ? m[MF_NTH]
+                      : map,
+        "%s: monthly needs %s (like { weekday: tue, nth: 2 }%s)", where,
+        m[MF_WEEKDAY] ? "nth with the weekday"
+        : m[MF_NTH]   ? "weekday with nth"
+                      : "weekday and nth",
+        window ? " or { day: -1 }" : "");
+    return false;
+  }
+  if (vg_parse_weekday(m[MF_WEEKDAY]->value, &r->weekday) != VG_OK) {
+    ERR(c, m[MF_WEEKDAY],
+        "%s: monthly.weekday '%.32s' is not a day of the week (sun, mon, "
+        "tue, wed, thu, fri, sat)",
+        where, m[MF_WEEKDAY]->value);
+    ok = false;
+  }
+  if (vg_parse_int(m[MF_NTH]->value, &x) != VG_OK || x == 0 || x < -5 ||
+      x > 5) {
+    ERR(c, m[MF_NTH],
+        "%s: monthly.nth must be 1 to 5, or -1 to -5 counting from the end "
+        "of the month (-1 = last), not '%.32s'",
+        where, m[MF_NTH]->value);
+    ok = false;
+  } else {
+    r->nth = (int)x;
+  }
+  if (m[MF_OFFSET] != NULL) {
+    if (vg_parse_int(m[MF_OFFSET]->value, &x) != VG_OK || x < -7 || x > 7) {
+      ERR(c, m[MF_OFFSET],
+          "%s: monthly.offset_days must be a whole number from -7 to 7, not "
+          "'%.32s'",
+          where, m[MF_OFFSET]->value);
+      ok = false;
+    } else {
+      r->offset_days = (int)x;
+    }
+  }
+  return ok;
+}
+
+/* A window or blackout duration: more than 0, at most 7 days. */
+static bool get_rule_duration(struct ctx *c, const struct node *dur,
+                              const char *where, int64_t *out) {
+  int64_t s;
+  int rc = vg_parse_duration(dur->value, &s);
+  if (dur->value[0] == '-')
+    rc = VG_ERANGE;
+  if (rc == VG_EINVAL) {
+    ERR(c, dur,
+        "%s: '%.32s' is not a duration (use forms like 90m, 3h, 1h30m or 2d)",
+        where, dur->value);
+    return false;
+  }
+  if (rc != VG_OK || s <= 0 || s > VG_WINDOW_MAX_S) {
+    ERR(c, dur, "%s: duration '%.32s' must be more than 0 and at most 7d",
+        where, dur->value);
+    return false;
+  }
+  *out = s;
+  return true;
+}
+
+/* An absolute start or end of a one-off window; a date alone is midnight. */
+static bool get_window_instant(struct ctx *c, const struct node *v,
+                               const char *where, const char *key,
+                               vg_wall_t *t) {
+  char buf[40];
+  const struct vg_zone *z = vg_policy_zone(c->p);
+  int rc;
+  if (strlen(v->value) == 10) {
+    snprintf(buf, sizeof(buf), "%sT00:00", v->value);
+    rc = vg_time_parse(buf, z, t);
+  } else {
+    rc = vg_time_parse(v->value, z, t);
+  }
+  if (rc != VG_OK) {
+    ERR(c, v,
+        "%s: %s '%.40s' is not a date and time (use 2027-01-09T22:00, "
+        "optionally with Z or +HH:MM)",
+        where, key, v->value);
+    return false;
+  }
+  return true;
+}
+
+/* The keys of a maintenance window mapping; the first three are weekly's. */
+static const struct field window_fields[] = {
+    {"days", N_SCALAR | N_SEQ, NULL, "a day list like [sun] or mon-fri", NULL},
+    {"start", N_SCALAR, NULL,
+     "a time of day like \"02:00\" (a date and time for a one-off window)",
+     NULL},
+    {"duration", N_SCALAR, NULL, "a duration like 3h", NULL},
+    {"monthly", N_MAP, NULL,
+     "a mapping like { weekday: tue, nth: 2 } or { day: -1 }", NULL},
+    {"end", N_SCALAR, NULL, "a date and time like 2027-01-10T04:00", NULL},
+};
+enum { WF_DAYS, WF_START, WF_DURATION, WF_MONTHLY, WF_END };
+
+/* A monthly window: { monthly: {...}, start: "02:00", duration: 3h }. */
+static bool monthly_window(struct ctx *c, const struct node *it,
+                           const struct node **s, struct vg_window *w) {
+  const char *where = "maintenance window";
+  const struct node *m[NFIELDS(monthly_fields)];
+  size_t before = c->errors;
+  if (s[WF_DAYS] != NULL || s[WF_END] != NULL) {
+    ERR(c, s[WF_DAYS] ? s[WF_DAYS] : s[WF_END],
+        "%s: 'monthly' cannot be combined with '%s'", where,
+        s[WF_DAYS] ? "days" : "end");
+    return false;
+  }
+  walk_map(c, s[WF_MONTHLY], monthly_fields, NFIELDS(monthly_fields), "monthly",
+           NULL, m);
+  if (c->errors != before)
+    return false;
+  if (m[MF_FROM] != NULL || m[MF_TO] != NULL) {
+    ERR(c, m[MF_FROM] ? m[MF_FROM] : m[MF_TO],
+        "%s: from_day and to_day belong to blackouts; a monthly window takes "
+        "weekday and nth, or day",
+        where);
+    return false;
+  }
+  w->kind = VG_WINDOW_MONTHLY;
+  bool ok = monthly_date_from_nodes(c, s[WF_MONTHLY], where, true, m, &w->m);
+  if (s[WF_START] == NULL || s[WF_DURATION] == NULL) {
+    ERR(c, it, "%s is missing '%s' (a monthly window needs start and duration)",
+        where, s[WF_START] == NULL ? "start" : "duration");
+    return false;
+  }
+  ok = get_time_of_day(c, s[WF_START], where, &w->m.start_s) && ok;
+  ok = get_rule_duration(c, s[WF_DURATION], where, &w->m.duration_s) && ok;
+  return ok;
+}
+
+/* A one-off window: { start: 2027-01-09T22:00, duration: 6h } or with end. */
+static bool once_window(struct ctx *c, const struct node *it,
+                        const struct node **s, struct vg_window *w) {
+  const char *where = "one-off maintenance window";
+  int64_t d;
+  if ((s[WF_DURATION] == NULL) == (s[WF_END] == NULL)) {
+    ERR(c, s[WF_END] ? s[WF_END] : it,
+        "%s needs either duration or end after its start", where);
+    return false;
+  }
+  w->kind = VG_WINDOW_ONCE;
+  if (!get_window_instant(c, s[WF_START], where, "start", &w->start))
+    return false;
+  if (s[WF_DURATION] != NULL) {
+    if (!get_rule_duration(c, s[WF_DURATION], where, &d))
+      return false;
+    w->end = w->start + d;
+    return true;
+  }
+  if (!get_window_instant(c, s[WF_END], where, "end", &w->end))
+    return false;
+  if (w->end <= w->start) {
+    ERR(c, s[WF_END],
+        "%s ends before it starts (end %.40s is not after start "
+        "%.40s)",
+        where, s[WF_END]->value, s[WF_START]->value);
+    return false;
+  }
+  if (w->end - w->start > VG_WINDOW_MAX_S) {
+    ERR(c, s[WF_END], "%s from %.40s to %.40s is longer than 7d", where,
+        s[WF_START]->value, s[WF_END]->value);
+    return false;
+  }
+  return true;
+}
+
+/* A window mapping: weekly, monthly or one-off by the keys present. */
+static bool window_from_map(struct ctx *c, const struct node *it,
+                            struct vg_window *w) {
+  const struct node *s[NFIELDS(window_fields)];
+  int32_t tod;
+  size_t before = c->errors;
+  walk_map(c, it, window_fields, NFIELDS(window_fields), "a maintenance window",
+           NULL, s);
+  if (c->errors != before)
+    return false;
+  if (s[WF_MONTHLY] != NULL)
+    return monthly_window(c, it, s, w);
+  if (s[WF_DAYS] == NULL && s[WF_START] != NULL &&
+      vg_parse_time_of_day(s[WF_START]->value, &tod) == VG_EINVAL &&
+      strchr(s[WF_START]->value, '-') != NULL)
+    return once_window(c, it, s, w);
+  if (s[WF_END] != NULL) {
+    ERR(c, s[WF_END],
+        "maintenance window: 'end' belongs to a one-off window (start as a "
+        "date and time), not to one with days");
+    return false;
+  }
+  w->kind = VG_WINDOW_WEEKLY;
+  return weekly_from_nodes(c, it, "maintenance window", s[WF_DAYS], s[WF_START],
+                           s[WF_DURATION], &w->w);
+}
+
 /* -- maintenance windows -- */
 
 static void h_windows(struct ctx *c, const struct node *v, void *obj) {
@@ -755,19 +1007,13 @@ static void h_windows(struct ctx *c, const struct node *v, void *obj) {
     char err[200];
     memset(&w, 0, sizeof(w));
     if (it->type == N_SCALAR) {
-      if (vg_parse_weekly(it->value, &w.w, err, sizeof(err)) != VG_OK) {
+      if (vg_parse_window(it->value, vg_policy_zone(c->p), &w, err,
+                          sizeof(err)) != VG_OK) {
         ERR(c, it, "maintenance window \"%.64s\": %s", it->value, err);
         continue;
       }
     } else if (it->type == N_MAP) {
-      const struct node *seen[NFIELDS(weekly_fields)];
-      size_t before = c->errors;
-      walk_map(c, it, weekly_fields, NFIELDS(weekly_fields),
-               "a maintenance window", NULL, seen);
-      if (c->errors != before)
-        continue;
-      if (!weekly_from_nodes(c, it, "maintenance window", seen[0], seen[1],
-                             seen[2], &w.w))
+      if (!window_from_map(c, it, &w))
         continue;
     } else {
       ERR(c, it,
@@ -782,30 +1028,6 @@ static void h_windows(struct ctx *c, const struct node *v, void *obj) {
 }
 
 /* -- blackouts -- */
-
-struct monthly_obj {
-  int from, to;
-  bool from_ok, to_ok;
-};
-
-static const struct field monthly_fields[] = {
-    {"from_day", N_SCALAR, NULL, "a day of the month (1..31 or -31..-1)", NULL},
-    {"to_day", N_SCALAR, NULL, "a day of the month (1..31 or -31..-1)", NULL},
-};
-
-static bool get_month_day(struct ctx *c, const struct node *v, const char *key,
-                          int *out) {
-  int64_t x;
-  if (vg_parse_int(v->value, &x) != VG_OK || x == 0 || x < -31 || x > 31) {
-    ERR(c, v,
-        "monthly.%s must be 1..31, or -31..-1 counting from the end of the "
-        "month (-1 = last day), not '%.32s'",
-        key, v->value);
-    return false;
-  }
-  *out = (int)x;
-  return true;
-}
 
 static const struct field blackout_fields[] = {
     {"name", N_SCALAR, NULL, "a short name", NULL},
@@ -839,6 +1061,59 @@ static bool get_instant(struct ctx *c, const struct node *v, const char *key,
   return true;
 }
 
+/* Whether a 'monthly' mapping names a weekday rule (weekday or nth). */
+static bool monthly_is_nth(const struct node *map) {
+  for (size_t i = 0; i + 1 < map->n; i += 2) {
+    const struct node *k = map->kids[i];
+    if (k->type == N_SCALAR &&
+        (strcmp(k->value, "weekday") == 0 || strcmp(k->value, "nth") == 0))
+      return true;
+  }
+  return false;
+}
+
+/*
+ * A monthly nth-weekday blackout: { monthly: { weekday: tue, nth: 2,
+ * offset_days: 1 } } covers that whole local day; with start and duration,
+ * that time on it.
+ */
+static bool nth_blackout(struct ctx *c, const struct node **s,
+                         struct vg_blackout *b) {
+  char where[96];
+  const struct node *m[NFIELDS(monthly_fields)];
+  size_t before = c->errors;
+  snprintf(where, sizeof(where), "blackout '%s'", b->name);
+  if (s[BF_END] != NULL || s[BF_DAYS] != NULL) {
+    ERR(c, s[BF_END] ? s[BF_END] : s[BF_DAYS],
+        "%s: 'monthly' cannot be combined with '%s'", where,
+        s[BF_END] ? "end" : "days");
+    return false;
+  }
+  walk_map(c, s[BF_MONTHLY], monthly_fields, NFIELDS(monthly_fields), "monthly",
+           NULL, m);
+  if (c->errors != before)
+    return false;
+  if (m[MF_FROM] != NULL || m[MF_TO] != NULL) {
+    ERR(c, m[MF_FROM] ? m[MF_FROM] : m[MF_TO],
+        "%s: monthly takes either from_day and to_day, or weekday and nth",
+        where);
+    return false;
+  }
+  b->kind = VG_BLACKOUT_NTH;
+  memset(&b->m, 0, sizeof(b->m));
+  bool ok = monthly_date_from_nodes(c, s[BF_MONTHLY], where, false, m, &b->m);
+  if ((s[BF_START] == NULL) != (s[BF_DURATION] == NULL)) {
+    ERR(c, s[BF_START] ? s[BF_START] : s[BF_DURATION],
+        "%s needs both start and duration, or neither (the whole day)", where);
+    return false;
+  }
+  if (s[BF_START] != NULL) {
+    ok = get_time_of_day(c, s[BF_START], where, &b->m.start_s) && ok;
+    ok = get_rule_duration(c, s[BF_DURATION], where, &b->m.duration_s) && ok;
+  }
+  return ok;
+}
+
 /* A blackout mapping: absolute, monthly or weekly by the keys present. */
 static bool blackout_from_map(struct ctx *c, const struct node *it,
                               size_t index, struct vg_blackout *b) {
@@ -859,6 +1134,8 @@ static bool blackout_from_map(struct ctx *c, const struct node *it,
     snprintf(b->name, sizeof(b->name), "blackout %zu", index + 1);
   }
 
+  if (s[BF_MONTHLY] != NULL && monthly_is_nth(s[BF_MONTHLY]))
+    return nth_blackout(c, s, b);
   if (s[BF_MONTHLY] != NULL) {
     const struct node *other = s[BF_START]  ? s[BF_START]
                                : s[BF_END]  ? s[BF_END]

@@ -491,10 +491,341 @@ static int parse_month_days(const char *tok, struct vg_blackout *b, char *err,
   return VG_OK;
 }
 
+/* ---- Monthly and one-off rules ---- */
+
+int vg_parse_weekday(const char *s, int *wday) {
+  int d = day_index(s, strlen(s));
+  if (d < 0)
+    return VG_EINVAL;
+  *wday = d;
+  return VG_OK;
+}
+
 /*
- * Blackouts in one string, three forms:
+ * Ordinals: 1st..5th or first..fifth (nth 1..5), last (-1), and 2nd-last ..
+ * 5th-last or second-last .. fifth-last (-2..-5).
+ */
+int vg_parse_ordinal(const char *s, int *nth) {
+  static const char *const num[] = {"1st", "2nd", "3rd", "4th", "5th"};
+  static const char *const word[] = {"first", "second", "third", "fourth",
+                                     "fifth"};
+  size_t n = strlen(s);
+  bool from_end = false;
+  if (word_is(s, n, "last")) {
+    *nth = -1;
+    return VG_OK;
+  }
+  if (n > 5 && word_is(s + n - 5, 5, "-last")) {
+    from_end = true;
+    n -= 5;
+  }
+  for (int i = 0; i < 5; i++) {
+    if (word_is(s, n, num[i]) || word_is(s, n, word[i])) {
+      if (from_end && i == 0)
+        return VG_EINVAL; /* "1st-last" is "last" */
+      *nth = from_end ? -(i + 1) : i + 1;
+      return VG_OK;
+    }
+  }
+  return VG_EINVAL;
+}
+
+int vg_monthly_check(const struct vg_monthly *m, bool whole_day_ok, char *err,
+                     size_t errlen) {
+  if (m->nth != 0) {
+    if (m->nth < -5 || m->nth > 5) {
+      set_err(err, errlen,
+              "nth must be 1 to 5, or -1 to -5 counting from the "
+              "end of the month (-1 = last)");
+      return VG_EINVAL;
+    }
+    if (m->weekday < 0 || m->weekday > 6) {
+      set_err(err, errlen, "weekday must be a day name (sun .. sat)");
+      return VG_EINVAL;
+    }
+    if (m->offset_days < -7 || m->offset_days > 7) {
+      set_err(err, errlen, "offset_days must be -7 to 7");
+      return VG_EINVAL;
+    }
+  } else {
+    if (m->day == 0 || m->day < -31 || m->day > 31) {
+      set_err(err, errlen,
+              "day must be 1..31, or -31..-1 counting from the "
+              "end of the month (-1 = last day)");
+      return VG_EINVAL;
+    }
+    if (m->offset_days != 0) {
+      set_err(err, errlen, "offset_days goes with weekday and nth, not day");
+      return VG_EINVAL;
+    }
+  }
+  if (m->start_s < 0 || m->start_s >= 86400) {
+    set_err(err, errlen, "the start time is out of range (00:00 to 23:59:59)");
+    return VG_EINVAL;
+  }
+  if (m->duration_s < 0 || m->duration_s > VG_WINDOW_MAX_S ||
+      (m->duration_s == 0 && !whole_day_ok)) {
+    set_err(err, errlen, "the duration must be more than 0 and at most 7d");
+    return VG_EINVAL;
+  }
+  return VG_OK;
+}
+
+/* Parses a day offset "+5d" or "-2d" (-7..7). VG_EINVAL if not one. */
+static int parse_offset_days(const char *s, int *out) {
+  size_t n = strlen(s);
+  if (n < 3 || (s[0] != '+' && s[0] != '-') ||
+      tolower((unsigned char)s[n - 1]) != 'd')
+    return VG_EINVAL;
+  int v = 0;
+  for (size_t i = 1; i + 1 < n; i++) {
+    if (!isdigit((unsigned char)s[i]) || v > 100)
+      return VG_EINVAL;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = s[0] == '-' ? -v : v;
+  return VG_OK;
+}
+
+/* Parses a start time token into *out, with the error in err. */
+static int parse_start_token(const char *buf, int32_t *out, const char *shape,
+                             char *err, size_t errlen) {
+  int rc = vg_parse_time_of_day(buf, out);
+  if (rc == VG_ERANGE) {
+    set_err(err, errlen, "time '%s' is out of range (00:00 to 23:59:59)", buf);
+    return VG_EINVAL;
+  }
+  if (rc != VG_OK) {
+    set_err(err, errlen, "'%s' is not a start time (HH:MM); expected %s", buf,
+            shape);
+    return VG_EINVAL;
+  }
+  return VG_OK;
+}
+
+/*
+ * Parses "ORDINAL WEEKDAY [+Nd]" from *p into m (after "monthly"), leaving
+ * *p after it.
+ */
+static int parse_nth_weekday(const char **p, struct vg_monthly *m,
+                             const char *shape, char *err, size_t errlen) {
+  const char *tok, *save;
+  char buf[32];
+  size_t n = next_token(p, &tok);
+  token_copy(buf, sizeof(buf), tok, n);
+  if (n == 0 || vg_parse_ordinal(buf, &m->nth) != VG_OK) {
+    set_err(err, errlen,
+            "'%s' is not an ordinal (1st .. 5th, last, 2nd-last .. 5th-last); "
+            "expected %s",
+            buf, shape);
+    return VG_EINVAL;
+  }
+  n = next_token(p, &tok);
+  token_copy(buf, sizeof(buf), tok, n);
+  if (n == 0 || vg_parse_weekday(buf, &m->weekday) != VG_OK) {
+    set_err(err, errlen,
+            "'%s' is not a day of the week (sun .. sat); "
+            "expected %s",
+            buf, shape);
+    return VG_EINVAL;
+  }
+  save = *p;
+  n = next_token(p, &tok);
+  token_copy(buf, sizeof(buf), tok, n);
+  if (n > 0 && (buf[0] == '+' || buf[0] == '-')) {
+    if (parse_offset_days(buf, &m->offset_days) != VG_OK ||
+        m->offset_days < -7 || m->offset_days > 7) {
+      set_err(err, errlen, "'%s' is not a day offset from -7d to +7d", buf);
+      return VG_EINVAL;
+    }
+  } else {
+    *p = save;
+  }
+  return VG_OK;
+}
+
+/* Parses "HH:MM DURATION" from *p into m. */
+static int parse_start_duration(const char **p, struct vg_monthly *m,
+                                const char *shape, char *err, size_t errlen) {
+  const char *tok;
+  char buf[64];
+  size_t n = next_token(p, &tok);
+  if (n == 0) {
+    set_err(err, errlen, "missing start time; expected %s", shape);
+    return VG_EINVAL;
+  }
+  token_copy(buf, sizeof(buf), tok, n);
+  if (parse_start_token(buf, &m->start_s, shape, err, errlen) != VG_OK)
+    return VG_EINVAL;
+  n = next_token(p, &tok);
+  if (n == 0) {
+    set_err(err, errlen, "missing duration after the start time; expected %s",
+            shape);
+    return VG_EINVAL;
+  }
+  token_copy(buf, sizeof(buf), tok, n);
+  return parse_window_duration(buf, &m->duration_s, err, errlen);
+}
+
+#define MONTHLY_SHAPE                                                          \
+  "monthly ORDINAL WEEKDAY [+Nd] HH:MM DURATION or monthly day N HH:MM "       \
+  "DURATION, e.g. \"monthly 2nd tue +5d 02:00 3h\""
+
+/* "monthly 2nd tue +5d 02:00 3h", "monthly day -1 23:00 2h" (after "monthly").
+ */
+static int parse_monthly_window(const char **p, struct vg_monthly *m, char *err,
+                                size_t errlen) {
+  const char *tok, *save = *p;
+  char buf[32];
+  memset(m, 0, sizeof(*m));
+  size_t n = next_token(p, &tok);
+  if (n == 0) {
+    set_err(err, errlen, "missing the day after 'monthly'; expected %s",
+            MONTHLY_SHAPE);
+    return VG_EINVAL;
+  }
+  if (word_is(tok, n, "day")) {
+    int64_t day;
+    n = next_token(p, &tok);
+    token_copy(buf, sizeof(buf), tok, n);
+    if (n == 0 || vg_parse_int(buf, &day) != VG_OK || day == 0 || day < -31 ||
+        day > 31) {
+      set_err(err, errlen,
+              "'%s' is not a day of the month (1..31, or -31..-1 counting "
+              "from the end; -1 = last day)",
+              buf);
+      return VG_EINVAL;
+    }
+    m->day = (int)day;
+  } else {
+    *p = save;
+    if (parse_nth_weekday(p, m, MONTHLY_SHAPE, err, errlen) != VG_OK)
+      return VG_EINVAL;
+  }
+  return parse_start_duration(p, m, MONTHLY_SHAPE, err, errlen);
+}
+
+#define NTH_BLACKOUT_SHAPE                                                     \
+  "monthly ORDINAL WEEKDAY [+Nd] [HH:MM DURATION] [name], e.g. "               \
+  "\"monthly 2nd tue +1d patch day\""
+
+/*
+ * "monthly 2nd tue [+1d] [HH:MM DURATION]" (after "monthly"), leaving *p at
+ * the name. Without a start time it covers the whole local day.
+ */
+static int parse_nth_blackout(const char **p, struct vg_monthly *m, char *err,
+                              size_t errlen) {
+  const char *tok, *save;
+  char buf[32];
+  memset(m, 0, sizeof(*m));
+  if (parse_nth_weekday(p, m, NTH_BLACKOUT_SHAPE, err, errlen) != VG_OK)
+    return VG_EINVAL;
+  save = *p;
+  size_t n = next_token(p, &tok);
+  token_copy(buf, sizeof(buf), tok, n);
+  *p = save;
+  if (n > 0 && isdigit((unsigned char)buf[0]) && strchr(buf, ':') != NULL)
+    return parse_start_duration(p, m, NTH_BLACKOUT_SHAPE, err, errlen);
+  return VG_OK;
+}
+
+/* True when s starts like a date: four digits and a dash. */
+static bool looks_like_date(const char *s) {
+  for (int i = 0; i < 4; i++)
+    if (!isdigit((unsigned char)s[i]))
+      return false;
+  return s[4] == '-';
+}
+
+#define ONCE_SHAPE "START DURATION or START/END, e.g. \"2027-01-09T22:00 6h\""
+
+/* "2027-01-09T22:00 6h" or "2027-01-09T22:00/2027-01-10T04:00". */
+static int parse_once_window(const char **p, const struct vg_zone *z,
+                             struct vg_window *w, char *err, size_t errlen) {
+  const char *tok;
+  char a[48], c[48];
+  size_t n = next_token(p, &tok);
+  const char *slash = memchr(tok, '/', n);
+  token_copy(a, sizeof(a), tok, slash ? (size_t)(slash - tok) : n);
+  if (vg_time_parse(a, z, &w->start) != VG_OK) {
+    set_err(err, errlen,
+            "'%s' is not a date and time (like 2027-01-09T22:00); expected %s",
+            a, ONCE_SHAPE);
+    return VG_EINVAL;
+  }
+  if (slash != NULL) {
+    token_copy(c, sizeof(c), slash + 1, n - (size_t)(slash - tok) - 1);
+    if (vg_time_parse(c, z, &w->end) != VG_OK) {
+      set_err(err, errlen,
+              "'%s' is not a date and time (like 2027-01-10T04:00)", c);
+      return VG_EINVAL;
+    }
+    if (w->end <= w->start) {
+      set_err(err, errlen, "the end %s is not after the start %s", c, a);
+      return VG_EINVAL;
+    }
+    if (w->end - w->start > VG_WINDOW_MAX_S) {
+      set_err(err, errlen, "the window from %s to %s is longer than 7d", a, c);
+      return VG_EINVAL;
+    }
+    return VG_OK;
+  }
+  char buf[64];
+  int64_t d;
+  n = next_token(p, &tok);
+  if (n == 0) {
+    set_err(err, errlen, "missing duration after the start; expected %s",
+            ONCE_SHAPE);
+    return VG_EINVAL;
+  }
+  token_copy(buf, sizeof(buf), tok, n);
+  if (parse_window_duration(buf, &d, err, errlen) != VG_OK)
+    return VG_EINVAL;
+  w->end = w->start + d;
+  return VG_OK;
+}
+
+int vg_parse_window(const char *s, const struct vg_zone *z,
+                    struct vg_window *out, char *err, size_t errlen) {
+  struct vg_window w;
+  const char *p = s, *tok;
+  memset(&w, 0, sizeof(w));
+  if (s == NULL) {
+    set_err(err, errlen, "missing");
+    return VG_EINVAL;
+  }
+  size_t n = next_token(&p, &tok);
+  if (n > 0 && word_is(tok, n, "monthly")) {
+    w.kind = VG_WINDOW_MONTHLY;
+    if (parse_monthly_window(&p, &w.m, err, errlen) != VG_OK)
+      return VG_EINVAL;
+  } else if (n >= 5 && looks_like_date(tok)) {
+    p = tok;
+    w.kind = VG_WINDOW_ONCE;
+    if (parse_once_window(&p, z, &w, err, errlen) != VG_OK)
+      return VG_EINVAL;
+  } else {
+    w.kind = VG_WINDOW_WEEKLY;
+    if (vg_parse_weekly(s, &w.w, err, errlen) != VG_OK)
+      return VG_EINVAL;
+    *out = w;
+    return VG_OK;
+  }
+  n = next_token(&p, &tok);
+  if (n != 0) {
+    set_err(err, errlen, "unexpected '%.*s' after the duration", (int)n, tok);
+    return VG_EINVAL;
+  }
+  *out = w;
+  return VG_OK;
+}
+
+/*
+ * Blackouts in one string, four forms:
  *   "START/END [name]"          absolute, RFC 3339 or civil in zone z
  *   "monthly FROM..TO [name]"   whole days of each month
+ *   "monthly ORDINAL WEEKDAY [+Nd] [HH:MM DURATION] [name]"
+ *                               the nth weekday (its whole day by default)
  *   "DAYS HH:MM DURATION [name]" weekly
  */
 int vg_parse_blackout(const char *s, const struct vg_zone *z,
@@ -538,15 +869,24 @@ int vg_parse_blackout(const char *s, const struct vg_zone *z,
     }
   } else if (word_is(tok, n, "monthly")) {
     char buf[32];
+    const char *save = p;
     b.kind = VG_BLACKOUT_MONTHLY;
     n = next_token(&p, &tok);
     if (n == 0) {
-      set_err(err, errlen, "missing days after 'monthly' (like -3..-1)");
+      set_err(err, errlen,
+              "missing days after 'monthly' (like -3..-1, or 2nd tue)");
       return VG_EINVAL;
     }
     token_copy(buf, sizeof(buf), tok, n);
-    if (parse_month_days(buf, &b, err, errlen) != VG_OK)
+    int nth;
+    if (vg_parse_ordinal(buf, &nth) == VG_OK) {
+      p = save;
+      b.kind = VG_BLACKOUT_NTH;
+      if (parse_nth_blackout(&p, &b.m, err, errlen) != VG_OK)
+        return VG_EINVAL;
+    } else if (parse_month_days(buf, &b, err, errlen) != VG_OK) {
       return VG_EINVAL;
+    }
   } else {
     p = s;
     b.kind = VG_BLACKOUT_WEEKLY;

@@ -31,15 +31,44 @@ struct vg_weekly {
   int64_t duration_s;
 };
 
-/* A maintenance window. */
+/*
+ * A monthly rule, in the policy's zone. Its date in a month is, when nth is
+ * not 0, the nth weekday of the month (nth 1..5 from the start, -1..-5 from
+ * the end; a month without such a weekday has no date) moved by offset_days
+ * (-7..7, which may cross into the next or previous month); when nth is 0,
+ * the day `day` (1..31, or -31..-1 counting from the end; a day past the
+ * month's end means its last day). On that date it starts at local time
+ * start_s and lasts duration_s of elapsed time; a duration of 0 (blackouts
+ * only) means the whole local date.
+ */
+struct vg_monthly {
+  int nth;
+  int weekday; /* 0 = Sunday */
+  int offset_days;
+  int day;
+  int32_t start_s;
+  int64_t duration_s;
+};
+
+enum vg_window_kind {
+  VG_WINDOW_WEEKLY = 0, /* w */
+  VG_WINDOW_MONTHLY,    /* m */
+  VG_WINDOW_ONCE        /* [start, end) instants */
+};
+
+/* A maintenance window. w comes first: {{days, start, duration}} is weekly. */
 struct vg_window {
   struct vg_weekly w;
+  enum vg_window_kind kind;
+  struct vg_monthly m;
+  vg_wall_t start, end;
 };
 
 enum vg_blackout_kind {
   VG_BLACKOUT_ABSOLUTE, /* [start, end) instants */
   VG_BLACKOUT_MONTHLY,  /* whole local days from_day..to_day of each month */
-  VG_BLACKOUT_WEEKLY    /* a weekly rule, like a window */
+  VG_BLACKOUT_WEEKLY,   /* a weekly rule, like a window */
+  VG_BLACKOUT_NTH       /* a monthly nth-weekday rule (m, nth != 0) */
 };
 
 struct vg_blackout {
@@ -48,6 +77,7 @@ struct vg_blackout {
   vg_wall_t start, end; /* ABSOLUTE */
   int from_day, to_day; /* MONTHLY: 1..31 or -31..-1 (-1 = last day) */
   struct vg_weekly w;   /* WEEKLY */
+  struct vg_monthly m;  /* NTH */
 };
 
 /* Reboot settings; defaults in brackets. */
@@ -102,7 +132,19 @@ int vg_policy_validate(const vg_policy *p, const char *name, vg_diags *d);
 /* "sun 02:00 3h", "mon,wed 23:30 2h", "daily 01:00 90m", "mon-fri 22:00 4h" */
 int vg_parse_weekly(const char *s, struct vg_weekly *out, char *err,
                     size_t errlen);
-/* "2026-12-20T00:00/2027-01-04T00:00 year-end freeze" (zone z for civil) */
+/*
+ * A maintenance window in any form: weekly as vg_parse_weekly, monthly
+ * ("monthly 2nd tue +5d 02:00 3h", "monthly last sat 22:00 6h",
+ * "monthly day -1 23:00 2h") or one-off ("2027-01-09T22:00 6h",
+ * "2027-01-09T22:00/2027-01-10T04:00"; civil times in zone z).
+ */
+int vg_parse_window(const char *s, const struct vg_zone *z,
+                    struct vg_window *out, char *err, size_t errlen);
+/*
+ * "2026-12-20T00:00/2027-01-04T00:00 year-end freeze" (zone z for civil),
+ * "monthly -3..-1 close", "fri 18:00 6h name", "monthly 2nd tue +1d patch"
+ * (the whole local day) or "monthly 2nd tue 08:00 12h patch".
+ */
 int vg_parse_blackout(const char *s, const struct vg_zone *z,
                       struct vg_blackout *out, char *err, size_t errlen);
 /* "90m", "3h", "1h30m", "45s", "2d" or plain seconds */

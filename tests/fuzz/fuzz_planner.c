@@ -1,7 +1,8 @@
 /*
  * Fuzz target of the planner against the brute-force model of
  * tests/unit/oracle.h. The input decodes to a policy (zone, one to four
- * windows, up to three blackouts of every kind, min_time_left) and up to
+ * weekly, monthly or one-off windows, up to three blackouts of every kind,
+ * min_time_left) and up to
  * eight instants near a center; at each instant vg_plan_allowed_at,
  * vg_plan_next_slot, vg_plan_next_reboot (no splay) and
  * vg_plan_reboot_allowed_at must give the model's answer. Any disagreement
@@ -11,6 +12,7 @@
  * Europe/Berlin, Australia/Lord_Howe (30-minute DST) and Asia/Tokyo from the
  * built-in rules of tzrules.h, so runs do not depend on the host.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +79,43 @@ static void weekly(struct reader *r, struct vg_weekly *w, int q) {
   w->duration_s = duration(r, q);
 }
 
+/*
+ * A monthly rule (windows: nth weekday or day; blackouts: nth weekday, with
+ * a whole-day form). The date is one the input picks near center, so that
+ * occurrences fall where the instants are; a few bits make it up instead.
+ */
+static void monthly(struct reader *r, struct vg_monthly *m, int q,
+                    vg_wall_t center, bool blackout) {
+  memset(m, 0, sizeof(*m));
+  uint32_t v = take(r, 2);
+  int64_t day = center / DAY - 8 + (int64_t)(v % 17);
+  struct vg_civil c;
+  struct vg_zone utc = {VG_ZONE_UTC, 0, NULL};
+  m->start_s = (int32_t)(take(r, 2) % 1440) * 60;
+  m->duration_s = duration(r, q);
+  if (blackout && (v & 0x8000))
+    m->duration_s = 0;
+  else if (blackout && m->duration_s > DAY)
+    m->duration_s = m->duration_s / 4 / q * q;
+  if (!blackout && (v & 0x4000)) {
+    FZ_CHECK(vg_zone_to_civil(&utc, day * DAY, &c) == VG_OK);
+    m->day =
+        (v & 0x2000) ? c.mday : c.mday - vg_days_in_month(c.year, c.mon) - 1;
+    return;
+  }
+  uint8_t o = (uint8_t)take(r, 1);
+  m->offset_days = (o & 1) ? 0 : (int)(o >> 1) % 15 - 7;
+  FZ_CHECK(vg_zone_to_civil(&utc, (day - m->offset_days) * DAY, &c) == VG_OK);
+  m->weekday = c.wday;
+  m->nth = (v & 0x2000) ? (c.mday - 1) / 7 + 1
+                        : -((vg_days_in_month(c.year, c.mon) - c.mday) / 7 + 1);
+  if ((v & 0x1f00) == 0) {
+    m->nth = (int)(o % 5) + 1;
+    if (o & 0x80)
+      m->nth = -m->nth;
+  }
+}
+
 static int month_day(struct reader *r) {
   uint8_t v = (uint8_t)take(r, 1);
   return (v & 0x80) ? -(int)(v % 10 + 1) : (int)(v % 31 + 1);
@@ -108,7 +147,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int nblk = (shape >> 5) % 4;
   for (int i = 0; i < nwin; i++) {
     struct vg_window w;
-    weekly(&r, &w.w, q);
+    memset(&w, 0, sizeof(w));
+    uint8_t kind = (uint8_t)take(&r, 1);
+    if (kind < 160) {
+      weekly(&r, &w.w, q);
+    } else if (kind < 224) {
+      w.kind = VG_WINDOW_MONTHLY;
+      monthly(&r, &w.m, q, center, false);
+    } else {
+      w.kind = VG_WINDOW_ONCE;
+      w.start = center - 5 * DAY + (vg_wall_t)(take(&r, 2) % (10 * 1440)) * 60;
+      w.end = w.start + duration(&r, q);
+    }
     FZ_CHECK(vg_policy_add_window(p, &w) == VG_OK);
   }
   for (int i = 0; i < nblk; i++) {
@@ -116,7 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memset(&b, 0, sizeof(b));
     snprintf(b.name, sizeof(b.name), "b%d", i);
     uint8_t kind = (uint8_t)take(&r, 1);
-    switch (kind % 3) {
+    switch (kind % 4) {
     case 0:
       b.kind = VG_BLACKOUT_ABSOLUTE;
       b.start = center - 5 * DAY + (vg_wall_t)(take(&r, 2) % (10 * 1440)) * 60;
@@ -131,6 +181,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         b.from_day = b.to_day;
         b.to_day = t;
       }
+      break;
+    case 3:
+      b.kind = VG_BLACKOUT_NTH;
+      monthly(&r, &b.m, q, center, true);
       break;
     default:
       b.kind = VG_BLACKOUT_WEEKLY;

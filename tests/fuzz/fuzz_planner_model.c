@@ -138,9 +138,19 @@ static void dump(const vg_policy *p, const char *zone) {
   fprintf(stderr, "  zone %s, min_time_left %lld\n", zone,
           (long long)vg_policy_reboot(p)->min_time_left_s);
   for (size_t i = 0; i < vg_policy_window_count(p); i++) {
-    const struct vg_weekly *w = &vg_policy_window(p, i)->w;
-    fprintf(stderr, "  window days 0x%02x start %d duration %lld\n", w->days,
-            (int)w->start_s, (long long)w->duration_s);
+    const struct vg_window *w = vg_policy_window(p, i);
+    if (w->kind == VG_WINDOW_MONTHLY)
+      fprintf(stderr,
+              "  window monthly nth %d weekday %d offset %d day %d start %d "
+              "duration %lld\n",
+              w->m.nth, w->m.weekday, w->m.offset_days, w->m.day,
+              (int)w->m.start_s, (long long)w->m.duration_s);
+    else if (w->kind == VG_WINDOW_ONCE)
+      fprintf(stderr, "  window once %lld..%lld\n", (long long)w->start,
+              (long long)w->end);
+    else
+      fprintf(stderr, "  window days 0x%02x start %d duration %lld\n",
+              w->w.days, (int)w->w.start_s, (long long)w->w.duration_s);
   }
   for (size_t i = 0; i < vg_policy_blackout_count(p); i++) {
     const struct vg_blackout *b = vg_policy_blackout(p, i);
@@ -149,6 +159,12 @@ static void dump(const vg_policy *p, const char *zone) {
               (long long)b->end);
     else if (b->kind == VG_BLACKOUT_MONTHLY)
       fprintf(stderr, "  blackout monthly %d..%d\n", b->from_day, b->to_day);
+    else if (b->kind == VG_BLACKOUT_NTH)
+      fprintf(stderr,
+              "  blackout nth %d weekday %d offset %d start %d duration "
+              "%lld\n",
+              b->m.nth, b->m.weekday, b->m.offset_days, (int)b->m.start_s,
+              (long long)b->m.duration_s);
     else
       fprintf(stderr, "  blackout weekly days 0x%02x start %d duration %lld\n",
               b->w.days, (int)b->w.start_s, (long long)b->w.duration_s);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "policy_int.h"
 #include "vssguard/planner.h"
 #include "vssguard/policy.h"
 
@@ -39,7 +40,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FZ_CHECK(t >= 1 && t < VG_HARD_LIMIT);
   FZ_CHECK(vg_policy_window_count(p) >= 1);
   for (size_t i = 0; i < vg_policy_window_count(p); i++) {
-    const struct vg_weekly *w = &vg_policy_window(p, i)->w;
+    const struct vg_window *win = vg_policy_window(p, i);
+    const struct vg_weekly *w = &win->w;
+    if (win->kind == VG_WINDOW_MONTHLY) {
+      FZ_CHECK(vg_monthly_check(&win->m, false, NULL, 0) == VG_OK);
+      continue;
+    }
+    if (win->kind == VG_WINDOW_ONCE) {
+      FZ_CHECK(win->end > win->start);
+      continue;
+    }
     FZ_CHECK(w->days != 0 && (w->days & ~VG_ALL_DAYS) == 0);
     FZ_CHECK(w->start_s >= 0 && w->start_s < 86400);
     FZ_CHECK(w->duration_s > 0);

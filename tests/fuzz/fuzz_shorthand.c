@@ -1,6 +1,7 @@
 /*
  * Fuzz target of the shorthand grammar shared by YAML strings and Group
- * Policy values: vg_parse_duration, vg_parse_weekly, vg_parse_blackout and
+ * Policy values: vg_parse_duration, vg_parse_weekly, vg_parse_window,
+ * vg_parse_blackout and
  * vg_policy_override. The first input byte picks the entry point, the rest
  * is the text (for overrides: the value name's index, then items separated
  * by newlines). Whatever parses must be in range, a duration must survive a
@@ -36,11 +37,33 @@ static void fuzz_duration(const char *s) {
   FZ_CHECK(again == v);
 }
 
-static void fuzz_weekly(const char *s) {
+static void check_window(const struct vg_window *w) {
+  switch (w->kind) {
+  case VG_WINDOW_WEEKLY: check_weekly(&w->w); break;
+  case VG_WINDOW_MONTHLY:
+    FZ_CHECK(vg_monthly_check(&w->m, false, NULL, 0) == VG_OK);
+    break;
+  case VG_WINDOW_ONCE:
+    FZ_CHECK(w->end > w->start && w->end - w->start <= 7 * 86400);
+    break;
+  default: FZ_CHECK(!"unknown window kind");
+  }
+}
+
+static void fuzz_weekly(const char *s, uint8_t arg) {
   struct vg_weekly w;
+  struct vg_window win;
+  struct vg_zone z = {VG_ZONE_UTC, 0, NULL};
   char err[256];
   err[0] = '\0';
   memset(&w, 0, sizeof(w));
+  if (arg & 1) {
+    if (vg_parse_window(s, &z, &win, err, sizeof(err)) == VG_OK)
+      check_window(&win);
+    else
+      FZ_CHECK(err[0] != '\0');
+    return;
+  }
   if (vg_parse_weekly(s, &w, err, sizeof(err)) == VG_OK)
     check_weekly(&w);
   else
@@ -67,6 +90,9 @@ static void fuzz_blackout(const char *s, uint8_t zbyte) {
     FZ_CHECK(b.to_day != 0 && b.to_day >= -31 && b.to_day <= 31);
     break;
   case VG_BLACKOUT_WEEKLY: check_weekly(&b.w); break;
+  case VG_BLACKOUT_NTH:
+    FZ_CHECK(b.m.nth != 0 && vg_monthly_check(&b.m, true, NULL, 0) == VG_OK);
+    break;
   default: FZ_CHECK(!"unknown blackout kind");
   }
 }
@@ -102,7 +128,7 @@ static void fuzz_override(char *s, uint8_t which) {
     int t = vg_policy_threshold(pol);
     FZ_CHECK(t >= 1 && t < VG_HARD_LIMIT);
     for (size_t i = 0; i < vg_policy_window_count(pol); i++)
-      check_weekly(&vg_policy_window(pol, i)->w);
+      check_window(vg_policy_window(pol, i));
     FZ_CHECK(strlen(vg_policy_reboot(pol)->message) <
              sizeof(vg_policy_reboot(pol)->message));
   }
@@ -121,7 +147,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   s[size - 2] = '\0';
   switch (op % 4) {
   case 0: fuzz_duration(s); break;
-  case 1: fuzz_weekly(s); break;
+  case 1: fuzz_weekly(s, arg); break;
   case 2: fuzz_blackout(s, arg); break;
   default: fuzz_override(s, arg); break;
   }

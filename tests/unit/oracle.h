@@ -5,12 +5,14 @@
  * An instant is allowed when some window occurrence holds it and no blackout
  * holds it, decided by direct membership: for each rule and each local date
  * from the instant's date back eight days, resolve that date's start and test
- * start <= t < start + duration. Monthly blackouts are tested on the
- * instant's local date. Local times resolve with the zone.h rules by a
- * linear search, using only the zone's offset at an instant. Slots come from
- * a scan of the time line in steps of a quantum q (60 s, or a divisor of it
- * when rules start at odd seconds): every boundary of the policy is a
- * multiple of q, so the state is constant within each step.
+ * start <= t < end. A monthly rule is on a date when that date less its
+ * offset is the nth weekday counted within its month (or the day asked
+ * for). One-off windows and absolute blackouts are tested as they are;
+ * monthly day-range blackouts on the instant's local date. Local times resolve
+ * with the zone.h rules by a linear search, using only the zone's offset at an
+ * instant. Slots come from a scan of the time line in steps of a quantum q (60
+ * s, or a divisor of it when rules start at odd seconds): every boundary of the
+ * policy is a multiple of q, so the state is constant within each step.
  *
  * Only static inline functions: include it where it is needed.
  */
@@ -156,12 +158,12 @@ struct oracle {
   vg_wall_t t0, t1;
   int q;             /* quantum of the scan, seconds, divides 60 */
   int64_t d0, nd;    /* local dates d0 .. d0 + nd - 1 */
-  size_t nrules;     /* windows, then weekly blackouts */
+  size_t nrules;     /* weekly and monthly windows, then such blackouts */
   vg_wall_t *starts; /* [rule][date]: start of that date's occurrence */
-  int64_t *dur;      /* [rule] */
-  size_t nwin;
-  int *ymd;         /* [date]: year, month, day */
-  uint8_t *allowed; /* [(t - t0) / q]: 0, 1, or OR_UNKNOWN until asked */
+  vg_wall_t *ends;   /* [rule][date]: its end */
+  size_t nwin;       /* rules that are windows */
+  int *ymd;          /* [date]: year, month, day */
+  uint8_t *allowed;  /* [(t - t0) / q]: 0, 1, or OR_UNKNOWN until asked */
   size_t nq;
   size_t *run_lo; /* [step]: first step of its run, once known */
   size_t *run_hi; /* [step]: the step after its run, once known */
@@ -180,9 +182,10 @@ static inline bool or_rule_holds(const struct oracle *o, size_t r, int64_t di,
   if (di < OR_LOOKBACK_DAYS || di >= o->nd)
     abort(); /* the model's date range is too small */
   const vg_wall_t *starts = o->starts + r * (size_t)o->nd;
+  const vg_wall_t *ends = o->ends + r * (size_t)o->nd;
   for (int64_t i = di; i >= di - OR_LOOKBACK_DAYS; i--) {
     vg_wall_t s = starts[i];
-    if (s != OR_NONE && s <= t && t < s + o->dur[r])
+    if (s != OR_NONE && s <= t && t < ends[i])
       return true;
   }
   return false;
@@ -192,6 +195,23 @@ static inline bool or_rule_holds(const struct oracle *o, size_t r, int64_t di,
 static inline int or_mday(int day, int dim) {
   int d = day > 0 ? day : dim + day + 1;
   return d < 1 ? 1 : d > dim ? dim : d;
+}
+
+/*
+ * Whether monthly rule r falls on local date `day`: the date less the
+ * offset is, in its own month, the day asked for, or a weekday whose count
+ * from the month's start (nth > 0) or end (nth < 0) is nth.
+ */
+static inline bool or_monthly_on(const struct vg_monthly *r, int64_t day) {
+  int y, m, d;
+  int64_t base = day - r->offset_days;
+  or_ymd(base, &y, &m, &d);
+  int dim = or_dim(y, m);
+  if (r->nth == 0)
+    return d == or_mday(r->day, dim);
+  if ((int)(((base + 4) % 7 + 7) % 7) != r->weekday)
+    return false;
+  return r->nth > 0 ? (d - 1) / 7 + 1 == r->nth : (dim - d) / 7 + 1 == -r->nth;
 }
 
 /* Whether local date (y, m, d) is one of a monthly blackout's days. */
@@ -213,6 +233,10 @@ static inline bool or_allowed(const struct oracle *o, vg_wall_t t) {
   int64_t di = or_local_date(o, t) - o->d0;
   for (size_t r = 0; r < o->nwin && !in; r++)
     in = or_rule_holds(o, r, di, t);
+  for (size_t i = 0; i < vg_policy_window_count(o->p) && !in; i++) {
+    const struct vg_window *w = vg_policy_window(o->p, i);
+    in = w->kind == VG_WINDOW_ONCE && w->start <= t && t < w->end;
+  }
   if (!in)
     return false;
   size_t wr = o->nwin;
@@ -236,6 +260,7 @@ static inline bool or_allowed(const struct oracle *o, vg_wall_t t) {
         return false;
       break;
     case VG_BLACKOUT_WEEKLY:
+    case VG_BLACKOUT_NTH:
       if (or_rule_holds(o, wr, di, t))
         return false;
       wr++;
@@ -265,35 +290,56 @@ static inline void oracle_init(struct oracle *o, const vg_policy *p,
     abort();
   for (int64_t k = 0; k < o->nd; k++)
     or_ymd(o->d0 + k, &o->ymd[3 * k], &o->ymd[3 * k + 1], &o->ymd[3 * k + 2]);
-  o->nwin = vg_policy_window_count(p);
+  o->nwin = 0;
+  for (size_t i = 0; i < vg_policy_window_count(p); i++)
+    if (vg_policy_window(p, i)->kind != VG_WINDOW_ONCE)
+      o->nwin++;
   o->nrules = o->nwin;
   for (size_t i = 0; i < vg_policy_blackout_count(p); i++)
-    if (vg_policy_blackout(p, i)->kind == VG_BLACKOUT_WEEKLY)
+    if (vg_policy_blackout(p, i)->kind == VG_BLACKOUT_WEEKLY ||
+        vg_policy_blackout(p, i)->kind == VG_BLACKOUT_NTH)
       o->nrules++;
-  o->starts =
-      malloc((o->nrules ? o->nrules : 1) * (size_t)o->nd * sizeof(*o->starts));
-  o->dur = malloc((o->nrules ? o->nrules : 1) * sizeof(*o->dur));
-  if (o->starts == NULL || o->dur == NULL)
+  size_t cells = (o->nrules ? o->nrules : 1) * (size_t)o->nd;
+  o->starts = malloc(cells * sizeof(*o->starts));
+  o->ends = malloc(cells * sizeof(*o->ends));
+  if (o->starts == NULL || o->ends == NULL)
     abort();
-  size_t r = 0;
-  for (size_t i = 0; i < o->nwin + vg_policy_blackout_count(p); i++) {
-    const struct vg_weekly *w;
-    if (i < o->nwin) {
-      w = &vg_policy_window(p, i)->w;
-    } else {
-      const struct vg_blackout *b = vg_policy_blackout(p, i - o->nwin);
-      if (b->kind != VG_BLACKOUT_WEEKLY)
+  size_t r = 0, nw = vg_policy_window_count(p);
+  for (size_t i = 0; i < nw + vg_policy_blackout_count(p); i++) {
+    const struct vg_weekly *w = NULL;
+    const struct vg_monthly *m = NULL;
+    if (i < nw) {
+      const struct vg_window *win = vg_policy_window(p, i);
+      if (win->kind == VG_WINDOW_ONCE)
         continue;
-      w = &b->w;
+      if (win->kind == VG_WINDOW_WEEKLY)
+        w = &win->w;
+      else
+        m = &win->m;
+    } else {
+      const struct vg_blackout *b = vg_policy_blackout(p, i - nw);
+      if (b->kind == VG_BLACKOUT_WEEKLY)
+        w = &b->w;
+      else if (b->kind == VG_BLACKOUT_NTH)
+        m = &b->m;
+      else
+        continue;
     }
-    o->dur[r] = w->duration_s;
     for (int64_t k = 0; k < o->nd; k++) {
       int64_t day = o->d0 + k;
       int wday = (int)(((day + 4) % 7 + 7) % 7);
-      vg_wall_t s = OR_NONE;
-      if (w->days & (1u << wday))
+      vg_wall_t s = OR_NONE, e = OR_NONE;
+      if (w != NULL && (w->days & (1u << wday))) {
         s = or_resolve(oz, day * OR_DAY + w->start_s);
+        e = s + w->duration_s;
+      } else if (m != NULL && or_monthly_on(m, day)) {
+        s = or_resolve(oz, day * OR_DAY + m->start_s);
+        /* A duration of 0: the whole local day, to the next midnight. */
+        e = m->duration_s > 0 ? s + m->duration_s
+                              : or_resolve(oz, (day + 1) * OR_DAY);
+      }
       o->starts[r * (size_t)o->nd + (size_t)k] = s;
+      o->ends[r * (size_t)o->nd + (size_t)k] = e;
     }
     r++;
   }
@@ -341,7 +387,7 @@ static inline void or_run(const struct oracle *o, size_t k, size_t *lo,
 
 static inline void oracle_free(struct oracle *o) {
   free(o->starts);
-  free(o->dur);
+  free(o->ends);
   free(o->allowed);
   free(o->ymd);
   free(o->run_lo);

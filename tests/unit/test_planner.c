@@ -46,7 +46,7 @@ static vg_policy *policy_in(const struct vg_zone *z) {
 
 static void add_window(vg_policy *p, uint8_t days, int32_t start_s,
                        int64_t duration_s) {
-  struct vg_window w = {{days, start_s, duration_s}};
+  struct vg_window w = {.w = {days, start_s, duration_s}};
   assert_int_equal(vg_policy_add_window(p, &w), 0);
 }
 

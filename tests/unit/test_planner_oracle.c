@@ -1,8 +1,9 @@
 /*
  * Property test of the planner against the brute-force model of oracle.h:
- * random policies and instants in UTC, a fixed +05:30 offset and the local
- * zones America/New_York, Europe/Berlin, Australia/Lord_Howe and Asia/Tokyo.
- * Every answer of vg_plan_allowed_at, vg_plan_next_slot,
+ * random policies (weekly, monthly and one-off windows; absolute, monthly,
+ * weekly and nth-weekday blackouts) and instants in UTC, a fixed +05:30 offset
+ * and the local zones America/New_York, Europe/Berlin, Australia/Lord_Howe and
+ * Asia/Tokyo. Every answer of vg_plan_allowed_at, vg_plan_next_slot,
  * vg_plan_next_reboot (no splay) and vg_plan_reboot_allowed_at must agree
  * with the model. VG_ORACLE_CASES sets the number of cases (default
  * 100000), VG_ORACLE_SEED the random seed.
@@ -31,7 +32,7 @@
 #define RANGE_TO 1856995200LL   /* 2028-11-05T00:00:00Z */
 /* Each policy is modelled over [center - BEFORE_S, center + AFTER_S). */
 #define BEFORE_S (20 * OR_DAY)
-#define AFTER_S (30 * OR_DAY)
+#define AFTER_S (40 * OR_DAY)
 /* Instants are drawn within NEAR_S of the center. */
 #define NEAR_S (3 * OR_DAY)
 #define INSTANTS_PER_POLICY 50
@@ -137,12 +138,13 @@ static int32_t rnd_start(int q) {
  */
 struct hot {
   bool on;
-  int wday;       /* the local weekday of the change */
+  int64_t day;    /* the local date of the change */
+  int wday;       /* its weekday */
   int32_t lo, hi; /* the skipped or repeated local times, seconds of day */
 };
 
 static struct hot hot_for(const struct or_zone *oz, vg_wall_t change) {
-  struct hot h = {false, 0, 0, 0};
+  struct hot h = {false, 0, 0, 0, 0};
   int32_t before = or_offset(oz, change - 1), after = or_offset(oz, change);
   if (before == after)
     return h;
@@ -150,6 +152,7 @@ static struct hot hot_for(const struct or_zone *oz, vg_wall_t change) {
   int64_t b = change + (before < after ? after : before);
   int64_t day = or_fdiv(a, OR_DAY);
   h.on = true;
+  h.day = day;
   h.wday = (int)(((day + 4) % 7 + 7) % 7);
   h.lo = (int32_t)(a - day * OR_DAY);
   h.hi = (int32_t)(b - day * OR_DAY);
@@ -210,6 +213,68 @@ static vg_wall_t window_start_near(const struct vg_zone *z,
 }
 
 /*
+ * A monthly rule whose date falls near local date near_day, often on the
+ * day the zone's offset changes with a start in the skipped or repeated
+ * hour. It is built from such a date (its weekday and count in the month,
+ * less a random offset), sometimes made up at random, including 5th and
+ * 5th-last weekdays that some months lack and days past a month's end.
+ */
+static void rnd_monthly(struct vg_monthly *m, int q, int64_t near_day,
+                        bool blackout, const struct hot *h) {
+  memset(m, 0, sizeof(*m));
+  int64_t day = near_day + rnd_in(-6, 6);
+  m->start_s = rnd_start(q);
+  m->duration_s = rnd_duration(q);
+  if (h->on && h->hi < OR_DAY && chance(40)) {
+    int64_t s = or_fdiv(rnd_in(h->lo - 1800, h->hi + 1800), q) * q;
+    if (s >= 0 && s < OR_DAY) {
+      m->start_s = (int32_t)s;
+      day = h->day;
+    }
+  }
+  if (blackout || chance(70)) {
+    m->offset_days = chance(50) ? 0 : (int)rnd_in(-7, 7);
+    int64_t base = day - m->offset_days;
+    int y, mo, d;
+    or_ymd(base, &y, &mo, &d);
+    m->weekday = (int)(((base + 4) % 7 + 7) % 7);
+    m->nth = chance(50) ? (d - 1) / 7 + 1 : -((or_dim(y, mo) - d) / 7 + 1);
+    if (chance(15)) {
+      m->nth = (int)rnd_in(1, 5) * (chance(50) ? 1 : -1);
+      m->weekday = (int)rnd_in(0, 6);
+    }
+  } else {
+    int y, mo, d;
+    or_ymd(day, &y, &mo, &d);
+    m->day = chance(50) ? d : d - or_dim(y, mo) - 1;
+    if (chance(20))
+      m->day = (int)rnd_in(28, 31) * (chance(50) ? 1 : -1);
+  }
+  if (blackout) {
+    if (chance(40))
+      m->duration_s = 0; /* the whole local day */
+    else if (m->duration_s > OR_DAY)
+      m->duration_s = m->duration_s / 4 / q * q;
+  }
+}
+
+/* A one-off window near center, often starting or ending where a weekly
+ * window near it does. */
+static void rnd_once(const struct vg_zone *z, vg_wall_t center, int q,
+                     const struct vg_weekly *near, struct vg_window *w) {
+  w->kind = VG_WINDOW_ONCE;
+  w->start = rnd_aligned(center - 5 * OR_DAY, center + 5 * OR_DAY, q);
+  int64_t len = rnd_duration(q);
+  if (near != NULL && chance(40)) {
+    vg_wall_t edge = window_start_near(z, near, center, (int)rnd_in(-4, 4));
+    if (chance(50))
+      edge += near->duration_s;
+    w->start = chance(50) ? edge : edge - len;
+  }
+  w->end = w->start + len;
+}
+
+/*
  * A random policy around center; every boundary is a multiple of q. Rules
  * often touch each other (a window starting where another ends, a blackout
  * ending where a window starts, min_time_left equal to a window's length),
@@ -224,27 +289,45 @@ static vg_policy *rnd_policy(const struct vg_zone *z, vg_wall_t center, int q,
   static const int64_t mtl[] = {0, 60, 900, 900, 1800, 3600, 7200, 21600};
   rc->splay_s = 0;
   rc->min_time_left_s = mtl[rnd() % 8];
-  int nwin = (int)rnd_in(1, 4);
-  struct vg_weekly wins[4];
+  int nwin = (int)rnd_in(1, 4), nweekly = 0;
+  struct vg_weekly wins[5];
+  int64_t lens[4];
+  int64_t center_day = or_fdiv(center, OR_DAY);
   for (int i = 0; i < nwin; i++) {
-    if (i > 0 && chance(35)) {
-      const struct vg_weekly *to = &wins[rnd() % (uint64_t)i];
-      bool after = chance(70);
-      rnd_adjacent(to, &wins[i], after, q);
-    } else
-      rnd_weekly(&wins[i], q, h);
-    struct vg_window w = {wins[i]};
+    struct vg_window w;
+    memset(&w, 0, sizeof(w));
+    int kind = (int)(rnd() % 100);
+    if (kind < 25) {
+      w.kind = VG_WINDOW_MONTHLY;
+      rnd_monthly(&w.m, q, center_day, false, h);
+      lens[i] = w.m.duration_s;
+    } else if (kind < 37) {
+      rnd_once(z, center, q, nweekly ? &wins[rnd() % (uint64_t)nweekly] : NULL,
+               &w);
+      lens[i] = w.end - w.start;
+    } else {
+      if (nweekly > 0 && chance(35)) {
+        const struct vg_weekly *to = &wins[rnd() % (uint64_t)nweekly];
+        bool after = chance(70);
+        rnd_adjacent(to, &w.w, after, q);
+      } else
+        rnd_weekly(&w.w, q, h);
+      wins[nweekly++] = w.w;
+      lens[i] = w.w.duration_s;
+    }
     assert_int_equal(vg_policy_add_window(p, &w), 0);
   }
+  if (nweekly == 0)
+    rnd_weekly(&wins[nweekly++], q, h); /* blackouts are drawn near it */
   if (chance(15))
-    rc->min_time_left_s = wins[rnd() % (uint64_t)nwin].duration_s;
+    rc->min_time_left_s = lens[rnd() % (uint64_t)nwin];
   int nblk = (int)rnd_in(0, 3);
   for (int i = 0; i < nblk; i++) {
     struct vg_blackout b;
     memset(&b, 0, sizeof(b));
     snprintf(b.name, sizeof(b.name), "b%d", i);
-    const struct vg_weekly *near = &wins[rnd() % (uint64_t)nwin];
-    int kind = (int)(rnd() % 3);
+    const struct vg_weekly *near = &wins[rnd() % (uint64_t)nweekly];
+    int kind = (int)(rnd() % 4);
     if (kind == 0) {
       b.kind = VG_BLACKOUT_ABSOLUTE;
       b.start = rnd_aligned(center - 5 * OR_DAY, center + 5 * OR_DAY, q);
@@ -261,6 +344,9 @@ static vg_policy *rnd_policy(const struct vg_zone *z, vg_wall_t center, int q,
       b.kind = VG_BLACKOUT_MONTHLY;
       b.from_day = rnd_month_day();
       b.to_day = rnd_month_day();
+    } else if (kind == 3) {
+      b.kind = VG_BLACKOUT_NTH;
+      rnd_monthly(&b.m, q, center_day, true, h);
     } else {
       b.kind = VG_BLACKOUT_WEEKLY;
       if (chance(40)) {
@@ -280,9 +366,19 @@ static void dump_policy(const vg_policy *p) {
   const struct vg_reboot_cfg *rc = vg_policy_reboot(p);
   fprintf(stderr, "  min_time_left %lld\n", (long long)rc->min_time_left_s);
   for (size_t i = 0; i < vg_policy_window_count(p); i++) {
-    const struct vg_weekly *w = &vg_policy_window(p, i)->w;
-    fprintf(stderr, "  window days 0x%02x start %d duration %lld\n", w->days,
-            (int)w->start_s, (long long)w->duration_s);
+    const struct vg_window *w = vg_policy_window(p, i);
+    if (w->kind == VG_WINDOW_MONTHLY)
+      fprintf(stderr,
+              "  window monthly nth %d weekday %d offset %d day %d start %d "
+              "duration %lld\n",
+              w->m.nth, w->m.weekday, w->m.offset_days, w->m.day,
+              (int)w->m.start_s, (long long)w->m.duration_s);
+    else if (w->kind == VG_WINDOW_ONCE)
+      fprintf(stderr, "  window once %lld..%lld\n", (long long)w->start,
+              (long long)w->end);
+    else
+      fprintf(stderr, "  window days 0x%02x start %d duration %lld\n",
+              w->w.days, (int)w->w.start_s, (long long)w->w.duration_s);
   }
   for (size_t i = 0; i < vg_policy_blackout_count(p); i++) {
     const struct vg_blackout *b = vg_policy_blackout(p, i);
@@ -291,6 +387,12 @@ static void dump_policy(const vg_policy *p) {
               (long long)b->end);
     else if (b->kind == VG_BLACKOUT_MONTHLY)
       fprintf(stderr, "  blackout monthly %d..%d\n", b->from_day, b->to_day);
+    else if (b->kind == VG_BLACKOUT_NTH)
+      fprintf(stderr,
+              "  blackout nth %d weekday %d offset %d start %d duration "
+              "%lld\n",
+              b->m.nth, b->m.weekday, b->m.offset_days, (int)b->m.start_s,
+              (long long)b->m.duration_s);
     else
       fprintf(stderr, "  blackout weekly days 0x%02x start %d duration %lld\n",
               b->w.days, (int)b->w.start_s, (long long)b->w.duration_s);
@@ -399,7 +501,7 @@ static void run_zone(const struct zone_case *c, long cases, struct tally *all) {
   long policies = 0;
   while (ty.cases < cases) {
     vg_wall_t center;
-    struct hot h = {false, 0, 0, 0};
+    struct hot h = {false, 0, 0, 0, 0};
     if (ntrans > 0 && chance(60)) {
       vg_wall_t change = trans[rnd() % ntrans];
       h = hot_for(&oz, change);

@@ -693,7 +693,7 @@ static void test_setters(void **state) {
   vg_policy_set_count_failed(p, false);
   assert_false(vg_policy_count_failed(p));
 
-  struct vg_window w = {{VG_DAY(0), 7200, 3600}};
+  struct vg_window w = {.w = {VG_DAY(0), 7200, 3600}};
   assert_int_equal(vg_policy_add_window(p, &w), VG_OK);
   struct vg_window bad = w;
   bad.w.days = 0;

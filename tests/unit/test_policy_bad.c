@@ -107,8 +107,146 @@ static const struct bad_case cases[] = {
      2, 12, "the day list is empty"},
     {"window unknown key",
      "maintenance_windows:\n"
+     "  - {days: [sun], start: \"02:00\", duration: 3h, stop: \"05:00\"}\n",
+     2, 49, "unknown key 'stop' in a maintenance window"},
+    {"window weekly with end",
+     "maintenance_windows:\n"
      "  - {days: [sun], start: \"02:00\", duration: 3h, end: \"05:00\"}\n",
-     2, 49, "unknown key 'end' in a maintenance window"},
+     2, 54, "'end' belongs to a one-off window"},
+    /* Monthly and one-off windows (issue 13). */
+    {"monthly nth 6",
+     "maintenance_windows:\n"
+     "  - {monthly: {weekday: tue, nth: 6}, start: \"02:00\", duration: 3h}\n",
+     2, 35, "monthly.nth must be 1 to 5, or -1 to -5"},
+    {"monthly nth 0",
+     "maintenance_windows:\n"
+     "  - {monthly: {weekday: tue, nth: 0}, start: \"02:00\", duration: 3h}\n",
+     2, 35, "monthly.nth must be 1 to 5"},
+    {"monthly bad weekday",
+     "maintenance_windows:\n"
+     "  - {monthly: {weekday: tuz, nth: 2}, start: \"02:00\", duration: 3h}\n",
+     2, 25, "monthly.weekday 'tuz' is not a day of the week"},
+    {"monthly offset 8",
+     "maintenance_windows:\n"
+     "  - {monthly: {weekday: tue, nth: 2, offset_days: 8}, start: \"02:00\", "
+     "duration: 3h}\n",
+     2, 51, "monthly.offset_days must be a whole number from -7 to 7"},
+    {"monthly offset word",
+     "maintenance_windows:\n"
+     "  - {monthly: {weekday: tue, nth: 2, offset_days: +5d}, start: "
+     "\"02:00\", duration: 3h}\n",
+     2, 51,
+     "monthly.offset_days must be a whole number from -7 to 7, not "
+     "'+5d'"},
+    {"monthly nth without weekday",
+     "maintenance_windows:\n"
+     "  - {monthly: {nth: 2}, start: \"02:00\", duration: 3h}\n",
+     2, 21, "monthly needs weekday with nth"},
+    {"monthly empty",
+     "maintenance_windows:\n"
+     "  - {monthly: {}, start: \"02:00\", duration: 3h}\n",
+     2, 15, "monthly needs weekday and nth"},
+    {"monthly day 0",
+     "maintenance_windows:\n"
+     "  - {monthly: {day: 0}, start: \"23:00\", duration: 2h}\n",
+     2, 21, "monthly.day must be 1..31, or -31..-1"},
+    {"monthly day 32",
+     "maintenance_windows:\n"
+     "  - {monthly: {day: 32}, start: \"23:00\", duration: 2h}\n",
+     2, 21, "monthly.day must be 1..31"},
+    {"monthly day and weekday",
+     "maintenance_windows:\n"
+     "  - {monthly: {day: 1, weekday: sat, nth: 1}, start: \"23:00\", "
+     "duration: 2h}\n",
+     2, 21, "monthly takes either day, or weekday with nth"},
+    {"monthly day with offset",
+     "maintenance_windows:\n"
+     "  - {monthly: {day: 1, offset_days: 2}, start: \"23:00\", "
+     "duration: 2h}\n",
+     2, 37, "monthly.offset_days goes with weekday and nth"},
+    {"monthly window from_day",
+     "maintenance_windows:\n"
+     "  - {monthly: {from_day: 1}, start: \"23:00\", duration: 2h}\n",
+     2, 26, "from_day and to_day belong to blackouts"},
+    {"monthly unknown key",
+     "maintenance_windows:\n"
+     "  - {monthly: {weekday: tue, nht: 2}, start: \"02:00\", duration: 3h}\n",
+     2, 30, "unknown key 'nht' in monthly (did you mean 'nth'?)"},
+    {"monthly without duration",
+     "maintenance_windows:\n"
+     "  - {monthly: {weekday: tue, nth: 2}, start: \"02:00\"}\n",
+     2, 5, "maintenance window is missing 'duration'"},
+    {"monthly with days",
+     "maintenance_windows:\n"
+     "  - {monthly: {day: 1}, days: [sun], start: \"02:00\", duration: 1h}\n",
+     2, 31, "'monthly' cannot be combined with 'days'"},
+    {"monthly duration 8d",
+     "maintenance_windows:\n"
+     "  - {monthly: {day: 1}, start: \"02:00\", duration: 8d}\n",
+     2, 51, "duration '8d' must be more than 0 and at most 7d"},
+    {"monthly start 25:00",
+     "maintenance_windows:\n"
+     "  - {monthly: {day: 1}, start: \"25:00\", duration: 1h}\n",
+     2, 32, "start time '25:00' is out of range"},
+    {"monthly shorthand 6th",
+     "maintenance_windows:\n  - monthly 6th tue 02:00 3h\n", 2, 5,
+     "'6th' is not an ordinal (1st .. 5th, last, 2nd-last .. 5th-last)"},
+    {"monthly shorthand offset 9",
+     "maintenance_windows:\n  - monthly 2nd tue +9d 02:00 3h\n", 2, 5,
+     "'+9d' is not a day offset from -7d to +7d"},
+    {"monthly shorthand no weekday",
+     "maintenance_windows:\n  - monthly 2nd 02:00 3h\n", 2, 5,
+     "'02:00' is not a day of the week"},
+    {"monthly shorthand day 0",
+     "maintenance_windows:\n  - monthly day 0 23:00 2h\n", 2, 5,
+     "'0' is not a day of the month"},
+    {"monthly shorthand no duration",
+     "maintenance_windows:\n  - monthly last sat 22:00\n", 2, 5,
+     "missing duration after the start time"},
+    {"monthly shorthand trailing",
+     "maintenance_windows:\n  - monthly last sat 22:00 6h extra\n", 2, 5,
+     "unexpected 'extra' after the duration"},
+    {"one-off bad date",
+     "maintenance_windows:\n  - {start: 2027-02-30T22:00, duration: 6h}\n", 2,
+     13, "one-off maintenance window: start '2027-02-30T22:00' is not a date"},
+    {"one-off end before start",
+     "maintenance_windows:\n"
+     "  - {start: 2027-01-09T22:00, end: 2027-01-09T21:00}\n",
+     2, 36, "one-off maintenance window ends before it starts"},
+    {"one-off too long",
+     "maintenance_windows:\n"
+     "  - {start: 2027-01-09T22:00, end: 2027-01-19T21:00}\n",
+     2, 36, "is longer than 7d"},
+    {"one-off duration and end",
+     "maintenance_windows:\n"
+     "  - {start: 2027-01-09T22:00, duration: 1h, end: 2027-01-09T23:00}\n",
+     2, 50, "needs either duration or end"},
+    {"one-off neither", "maintenance_windows:\n  - {start: 2027-01-09T22:00}\n",
+     2, 5, "needs either duration or end"},
+    {"one-off shorthand bad", "maintenance_windows:\n  - 2027-13-09T22:00 6h\n",
+     2, 5, "'2027-13-09T22:00' is not a date and time"},
+    {"one-off shorthand no duration",
+     "maintenance_windows:\n  - 2027-01-09T22:00\n", 2, 5,
+     "missing duration after the start"},
+    {"one-off shorthand reversed",
+     "maintenance_windows:\n  - 2027-01-09T22:00/2027-01-09T20:00\n", 2, 5,
+     "the end 2027-01-09T20:00 is not after the start"},
+    {"nth blackout day",
+     W "blackouts:\n  - {name: p, monthly: {weekday: tue, nth: 2, day: 3}}\n",
+     3, 52, "monthly.day belongs to windows"},
+    {"nth blackout from_day",
+     W "blackouts:\n  - {name: p, monthly: {weekday: tue, nth: 2, from_day: "
+       "3}}\n",
+     3, 57, "monthly takes either from_day and to_day, or weekday and nth"},
+    {"nth blackout start only",
+     W "blackouts:\n"
+       "  - {name: p, monthly: {weekday: tue, nth: 2}, start: \"08:00\"}\n",
+     3, 55, "blackout 'p' needs both start and duration, or neither"},
+    {"nth blackout nth -6",
+     W "blackouts:\n  - {name: p, monthly: {weekday: tue, nth: -6}}\n", 3, 44,
+     "monthly.nth must be 1 to 5, or -1 to -5"},
+    {"nth blackout shorthand", W "blackouts:\n  - monthly 2nd tue +9d patch\n",
+     3, 5, "'+9d' is not a day offset from -7d to +7d"},
     {"window list", "maintenance_windows:\n  - [sun, \"02:00\", 3h]\n", 2, 5,
      "a maintenance window must be a string like \"sun 02:00 3h\" or a "
      "mapping"},
