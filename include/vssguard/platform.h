@@ -85,6 +85,13 @@ int vg_plat_policy_overrides(vg_policy *p, vg_diags *d);
  * NULL for the default. */
 const char *vg_plat_policy_file(void);
 
+/*
+ * This machine's DNS name: "host.domain" where the system knows its domain
+ * (Windows: the fully qualified DNS name; POSIX: the host name as set).
+ * Returns 0, VG_ERANGE when it does not fit, or VG_EIO.
+ */
+int vg_plat_dns_name(char *buf, size_t len);
+
 /* Directory for defaults: "%ProgramData%\VssGuard" or "/var/lib/vssguard". */
 const char *vg_plat_default_dir(void);
 
