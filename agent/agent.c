@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "policy_load.h"
+#include "policy_watch.h"
 #include "vssguard/agent.h"
 #include "vssguard/decide.h"
 #include "vssguard/log.h"
@@ -69,6 +70,12 @@ struct vg_agent {
   bool policy_invalid; /* the last policy reload failed */
   char *metrics_path;  /* metrics file named by the last trusted policy */
   char note[512];      /* the last postponement or warning logged */
+  /* Count-only mode: no valid policy was ever loaded. Runs are counted and
+   * saved under the default policy, no reboot is scheduled, and the policy
+   * is loaded again on a reload request or a change of its file. */
+  bool count_only;
+  vg_policy_watch *policy_watch;
+  uint64_t errors_logged; /* hash of the policy errors last logged, 0: none */
 };
 
 static char *dup_str(const char *s) {
@@ -421,6 +428,10 @@ static void evaluate_once(vg_agent *a) {
   vg_wall_t now = a->ops->now(a->ops->ud);
   char msg[512];
 
+  if (a->count_only) {
+    disarm(a);
+    return;
+  }
   if (!a->policy_trusted) {
     disarm(a);
     if (vg_state_count(a->state) >= vg_policy_threshold(a->policy))
@@ -530,6 +541,80 @@ static void log_policy(vg_agent *a, const char *what) {
               sum);
 }
 
+/* FNV-1a over the formatted errors: tells a new set of errors from the one
+ * already logged. */
+static uint64_t diags_hash(const vg_diags *d, const char *path, int rc) {
+  uint64_t h = 14695981039346656037u;
+  char line[768];
+  for (size_t i = 0; i <= d->n; i++) {
+    if (i < d->n)
+      vg_diag_format(&d->items[i], line, sizeof(line));
+    else
+      snprintf(line, sizeof(line), "%s: %d", path, rc);
+    for (const char *c = line; *c; c++)
+      h = (h ^ (unsigned char)*c) * 1099511628211u;
+    h = (h ^ '\n') * 1099511628211u;
+  }
+  return h == 0 ? 1 : h;
+}
+
+/*
+ * Logs the errors of a failed policy load (event 1004), unless the same
+ * errors were the last ones logged. Returns true when it logged them.
+ */
+static bool log_policy_errors(vg_agent *a, const vg_diags *d, int rc) {
+  uint64_t h = diags_hash(d, a->policy_path, rc);
+  a->policy_errors++;
+  if (h == a->errors_logged) {
+    vg_log_debug("policy %s still has the errors logged before",
+                 a->policy_path);
+    return false;
+  }
+  a->errors_logged = h;
+  log_diags(d, a->policy_path, rc);
+  return true;
+}
+
+static void on_policy_file_changed(void *ud) {
+  vg_agent *a = ud;
+  vg_log_info(VG_EV_GENERIC, "policy file %s changed: loading it",
+              a->policy_path);
+  (void)vg_agent_reload(a);
+}
+
+/* Count-only mode: watch the policy file so the fixed one is taken at once
+ * (a reload request works as well). */
+static void watch_policy_file(vg_agent *a) {
+  if (!a->count_only || a->policy_watch != NULL || a->stopped)
+    return;
+  if (vg_policy_watch_start(a->loop, a->policy_path, on_policy_file_changed, a,
+                            &a->policy_watch) != 0)
+    vg_log_warn(VG_EV_GENERIC,
+                "cannot watch %s for changes; a reload request loads it",
+                a->policy_path);
+}
+
+/*
+ * No valid policy at start: the agent runs with the default policy in
+ * count-only mode, since stopping would stop counting. Returns 0 or
+ * VG_ENOMEM.
+ */
+static int start_count_only(vg_agent *a, const vg_diags *d, int rc) {
+  (void)log_policy_errors(a, d, rc);
+  a->policy = vg_policy_new();
+  if (a->policy == NULL)
+    return VG_ENOMEM;
+  a->count_only = true;
+  a->policy_invalid = true;
+  a->policy_trusted = false;
+  vg_log_error(VG_EV_POLICY_INVALID,
+               "no valid policy in %s: counting only (runs are counted and "
+               "saved, no reboot is scheduled) until a valid policy is "
+               "loaded",
+               a->policy_path);
+  return 0;
+}
+
 /* Loads the state; a corrupt or unreadable one is set aside and rebuilt. */
 static int load_state(vg_agent *a) {
   char err[512];
@@ -602,13 +687,15 @@ int vg_agent_new(uv_loop_t *loop, const struct vg_agent_config *cfg,
   vg_diags d = {0};
   rc = vg_policy_load_effective(a->policy_path, &a->policy, &d);
   if (rc != 0) {
-    log_diags(&d, a->policy_path, rc);
+    rc = start_count_only(a, &d, rc);
     vg_diags_free(&d);
-    goto fail;
+    if (rc != 0)
+      goto fail;
+  } else {
+    vg_diags_free(&d);
+    log_policy(a, "loaded");
+    check_trust(a);
   }
-  vg_diags_free(&d);
-  log_policy(a, "loaded");
-  check_trust(a);
 
   a->seed = cfg->seed;
   if (a->seed == 0 && vg_plat_random(&a->seed, sizeof(a->seed)) != 0)
@@ -658,6 +745,7 @@ int vg_agent_start(vg_agent *a) {
     return rc;
   }
   a->started = true;
+  watch_policy_file(a);
   vg_log_info(VG_EV_STARTED, "started: count %d/%d, state %s%s%s",
               vg_state_count(a->state), vg_policy_threshold(a->policy),
               a->state_path, a->events_follow ? ", following " : "",
@@ -729,13 +817,14 @@ int vg_agent_reload(vg_agent *a) {
   adopt_guard_reset(a);
   int rc = vg_policy_load_effective(a->policy_path, &np, &d);
   if (rc != 0) {
-    log_diags(&d, a->policy_path, rc);
+    if (log_policy_errors(a, &d, rc))
+      vg_log_error(VG_EV_POLICY_INVALID,
+                   a->count_only
+                       ? "policy %s not loaded: still counting only"
+                       : "policy %s not reloaded: keeping the last good policy",
+                   a->policy_path);
     vg_diags_free(&d);
-    a->policy_errors++;
     a->policy_invalid = true;
-    vg_log_error(VG_EV_POLICY_INVALID,
-                 "policy %s not reloaded: keeping the last good policy",
-                 a->policy_path);
     vg_agent_evaluate(a);
     return rc;
   }
@@ -743,7 +832,15 @@ int vg_agent_reload(vg_agent *a) {
   vg_policy_free(a->policy);
   a->policy = np;
   a->policy_invalid = false;
+  a->errors_logged = 0;
   log_policy(a, "reloaded");
+  if (a->count_only) {
+    a->count_only = false;
+    vg_policy_watch_stop(a->policy_watch);
+    a->policy_watch = NULL;
+    vg_log_info(VG_EV_POLICY_LOADED,
+                "a valid policy is in force: reboots are scheduled again");
+  }
   check_trust(a);
   clear_note(a);
   vg_agent_evaluate(a);
@@ -754,6 +851,8 @@ void vg_agent_stop(vg_agent *a) {
   if (a->stopped)
     return;
   a->stopped = true;
+  vg_policy_watch_stop(a->policy_watch);
+  a->policy_watch = NULL;
   vg_source_stop(a->source);
   a->source = NULL;
   uv_close((uv_handle_t *)&a->timer, NULL);

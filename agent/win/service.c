@@ -40,12 +40,16 @@ static HANDLE done_event; /* set when vg_run returned */
 static char svc_policy[1024];
 static char svc_state[1024];
 static bool svc_dry_run;
+/* The agent's error (a positive vg error number) reported with
+ * ERROR_SERVICE_SPECIFIC_ERROR when the service stops on one. */
+static DWORD svc_error;
 
 static void set_status(DWORD state, DWORD exit_code, DWORD wait_hint) {
   status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
   status.dwCurrentState = state;
   status.dwWin32ExitCode = exit_code;
-  status.dwServiceSpecificExitCode = 0;
+  status.dwServiceSpecificExitCode =
+      exit_code == ERROR_SERVICE_SPECIFIC_ERROR ? svc_error : 0;
   status.dwWaitHint = wait_hint;
   status.dwControlsAccepted = state == SERVICE_RUNNING
                                   ? SERVICE_ACCEPT_STOP |
@@ -178,9 +182,13 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
     CloseHandle(thread);
   }
   vg_win_gpo_watch_stop(watch);
-  if (rc != 0)
-    vg_log_error(VG_EV_STOPPED, "the service stopped on an error: %s",
-                 vg_strerror(rc));
+  if (rc != 0) {
+    svc_error = (DWORD)(rc < 0 ? -rc : rc);
+    vg_log_error(VG_EV_STOPPED,
+                 "the service stopped on an error: %s (service-specific exit "
+                 "code %lu)",
+                 vg_strerror(rc), (unsigned long)svc_error);
+  }
   vg_win_eventlog_close();
   CloseHandle(stop_event);
   CloseHandle(done_event);

@@ -33,9 +33,12 @@ struct vg_agent_config {
 typedef struct vg_agent vg_agent;
 
 /*
- * Creates the agent on loop: loads the policy (a bad one is an error) and
- * the state (a missing one starts fresh, a corrupt one is quarantined and
- * rebuilt). Does not start sources or timers: see vg_agent_start.
+ * Creates the agent on loop: loads the policy and the state (a missing one
+ * starts fresh, a corrupt one is quarantined and rebuilt). A missing or
+ * invalid policy is logged (event 1004) and the agent runs in count-only
+ * mode: it counts and saves, schedules no reboot, and takes the first valid
+ * policy a reload or a change of the file brings. Does not start sources
+ * or timers: see vg_agent_start.
  */
 int vg_agent_new(uv_loop_t *loop, const struct vg_agent_config *cfg,
                  vg_agent **out);
@@ -63,7 +66,11 @@ int vg_agent_set_bookmark(vg_agent *a, const char *channel, const char *xml);
 /* Applies one parsed event on the loop thread. */
 void vg_agent_on_event(vg_agent *a, const struct vg_event *ev);
 
-/* Reloads the policy; on failure logs every error and keeps the last one. */
+/*
+ * Reloads the policy; on failure logs every error (unless the same errors
+ * were the last logged) and keeps the last valid policy, or stays in
+ * count-only mode.
+ */
 int vg_agent_reload(vg_agent *a);
 
 /* Re-evaluates the plan now (timer callback, clock change, tests). */

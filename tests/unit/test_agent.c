@@ -528,12 +528,44 @@ static void test_corrupt_state_quarantined(void **st) {
   assert_true(file_has(x->state, "count 0\n"));
 }
 
-static void test_bad_policy_refused(void **st) {
+/*
+ * An invalid policy at start: the agent runs in count-only mode (counts,
+ * saves, never reboots), logs the same errors once, and takes a valid
+ * policy on reload.
+ */
+static void test_bad_policy_counts_only(void **st) {
   struct fx *x = *st;
+  unsigned long long rec = 1;
   write_text(x->policy, "threshold: 0\n");
-  assert_true(vg_agent_new(&x->loop, &x->cfg, &x->agent) != 0);
-  assert_null(x->agent);
-  assert_true(log_count(VG_EV_POLICY_INVALID, "policy.yaml:") >= 1);
+  start(x);
+  assert_int_equal(
+      log_count(VG_EV_POLICY_INVALID, "threshold 0 is out of range"), 1);
+  assert_int_equal(log_count(VG_EV_POLICY_INVALID, "counting only"), 1);
+  runs(x, base() - 5 * H, 4, &rec);
+  assert_int_equal(log_count(VG_EV_RUN_COUNTED, "run counted: 4/"), 1);
+  assert_true(file_has(x->state, "count 4\n"));
+  at(x, base() + 2 * H);
+  at(x, base() + 3 * H);
+  assert_int_equal(fk.reboots, 0);
+  assert_false(file_has(x->state, "scheduled "));
+  /* The same errors again: not logged again. Others: logged. */
+  assert_true(vg_agent_reload(x->agent) != 0);
+  assert_int_equal(
+      log_count(VG_EV_POLICY_INVALID, "threshold 0 is out of range"), 1);
+  assert_int_equal(log_count(VG_EV_POLICY_INVALID, "still counting"), 0);
+  write_text(x->policy, "threshold: 3\nmaintenance_windows: [\n");
+  assert_true(vg_agent_reload(x->agent) != 0);
+  assert_int_equal(log_count(VG_EV_POLICY_INVALID, "invalid YAML"), 1);
+  assert_int_equal(log_count(VG_EV_POLICY_INVALID, "still counting only"), 1);
+  assert_int_equal(fk.reboots, 0);
+  /* Fixed: the count kept, the reboot scheduled and made in the slot. */
+  fk.wall = base() + DAY;
+  write_text(x->policy, policy_text);
+  assert_int_equal(vg_agent_reload(x->agent), 0);
+  assert_int_equal(log_count(VG_EV_POLICY_LOADED, "scheduled again"), 1);
+  assert_true(file_has(x->state, "scheduled "));
+  at(x, base() + DAY + 2 * H);
+  assert_int_equal(fk.reboots, 1);
 }
 
 #ifndef _WIN32
@@ -573,7 +605,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_corrupt_state_quarantined, setup,
                                       teardown),
-      cmocka_unit_test_setup_teardown(test_bad_policy_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bad_policy_counts_only, setup,
+                                      teardown),
 #ifndef _WIN32
       cmocka_unit_test_setup_teardown(test_untrusted_policy_counts_only, setup,
                                       teardown),
