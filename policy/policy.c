@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "policy_int.h"
+#include "vssguard/fleetlock.h"
+#include "vssguard/http.h"
 
 /* Settings whose origin is tracked, in the order of the YAML schema. */
 static const char *const origin_keys[] = {
@@ -28,6 +30,10 @@ static const char *const origin_keys[] = {
     "reboot.min_uptime",
     "reboot.max_per_week",
     "reboot.wait_for_backup",
+    "fleet_lock.url",
+    "fleet_lock.group",
+    "fleet_lock.id",
+    "fleet_lock.retry",
 };
 
 #define NORIGINS (sizeof(origin_keys) / sizeof(origin_keys[0]))
@@ -43,6 +49,7 @@ struct vg_policy {
   size_t nblackouts, capblackouts;
   struct vg_reboot_cfg reboot;
   char *metrics_file;
+  struct vg_fleet_cfg fleet;
   enum vg_origin origins[NORIGINS];
 };
 
@@ -91,6 +98,9 @@ vg_policy *vg_policy_new(void) {
   p->reboot.min_uptime_s = 3600;
   p->reboot.max_per_week = 2;
   p->reboot.wait_for_backup = true;
+  snprintf(p->fleet.group, sizeof(p->fleet.group), "%s",
+           VG_FLEET_GROUP_DEFAULT);
+  p->fleet.retry_s = VG_FLEET_RETRY_DEFAULT_S;
   return p;
 }
 
@@ -141,6 +151,14 @@ const struct vg_reboot_cfg *vg_policy_reboot(const vg_policy *p) {
 
 const char *vg_policy_metrics_file(const vg_policy *p) {
   return p->metrics_file;
+}
+
+const struct vg_fleet_cfg *vg_policy_fleet(const vg_policy *p) {
+  return &p->fleet;
+}
+
+struct vg_fleet_cfg *vg_policy_fleet_mut(vg_policy *p) {
+  return &p->fleet;
 }
 
 int vg_policy_set_threshold(vg_policy *p, int threshold) {
@@ -277,6 +295,28 @@ void vg_policy_summary(const vg_policy *p, char *buf, size_t len) {
            p->dry_run ? "on" : "off");
 }
 
+/* fleet_lock: the rules the YAML loader and the GPO values both obey. */
+static void validate_fleet(const struct vg_fleet_cfg *f, const char *name,
+                           vg_diags *d) {
+  if (!f->enabled)
+    return;
+  if (vg_http_url_ok(f->url) != VG_OK)
+    vg_diags_add(d, name, 0, 0,
+                 "fleet_lock.url must be an http:// or https:// URL with a "
+                 "host, not '%.64s'",
+                 f->url);
+  if (!vg_fleet_group_ok(f->group))
+    vg_diags_add(d, name, 0, 0,
+                 "fleet_lock.group must match ^[a-zA-Z0-9.-]+$, not '%.64s'",
+                 f->group);
+  if (f->id[0] != '\0' && !vg_fleet_id_ok(f->id))
+    vg_diags_add(d, name, 0, 0,
+                 "fleet_lock.id must be printable and at most %d bytes",
+                 VG_FLEET_MAX_ID);
+  if (f->retry_s < VG_FLEET_RETRY_MIN_S || f->retry_s > VG_FLEET_RETRY_MAX_S)
+    vg_diags_add(d, name, 0, 0, "fleet_lock.retry must be between 1s and 1h");
+}
+
 int vg_policy_validate(const vg_policy *p, const char *name, vg_diags *d) {
   size_t before = d->n;
   const struct vg_reboot_cfg *r = &p->reboot;
@@ -313,6 +353,7 @@ int vg_policy_validate(const vg_policy *p, const char *name, vg_diags *d) {
       vg_diags_add(d, name, 0, 0, "blackout '%s' ends before it starts",
                    b->name);
   }
+  validate_fleet(&p->fleet, name, d);
   return d->n > before ? VG_EINVAL : VG_OK;
 }
 
@@ -322,7 +363,8 @@ const char *const vg_policy_override_names[] = {
     "Threshold",         "DryRun",
     "WarningSeconds",    "RebootMessage",
     "MaxRebootsPerWeek", "MaintenanceWindows",
-    "Blackouts",         NULL,
+    "Blackouts",         "FleetLockUrl",
+    "FleetLockGroup",    NULL,
 };
 
 #define GPO_KEY "HKLM\\SOFTWARE\\Policies\\VssGuard\\"
@@ -423,6 +465,36 @@ static int override_blackouts(vg_policy *p, const char *file,
   return bad ? VG_EINVAL : VG_OK;
 }
 
+/* FleetLockUrl turns coordination on with that server (the file's
+ * fleet_lock settings, or their defaults, apply to the rest);
+ * FleetLockGroup sets the group, one GPO per OU. */
+static int override_fleet(vg_policy *p, const char *file, const char *name,
+                          const char *value, vg_diags *d) {
+  if (strcmp(name, "FleetLockUrl") == 0) {
+    if (vg_http_url_ok(value) != VG_OK ||
+        strlen(value) >= sizeof(p->fleet.url)) {
+      vg_diags_add(d, file, 0, 0,
+                   "'%.64s' is not an http:// or https:// URL with a host",
+                   value);
+      return VG_EINVAL;
+    }
+    snprintf(p->fleet.url, sizeof(p->fleet.url), "%s", value);
+    p->fleet.enabled = true;
+    vg_policy_set_origin(p, "fleet_lock.url", VG_ORIGIN_GPO);
+    return VG_OK;
+  }
+  if (!vg_fleet_group_ok(value)) {
+    vg_diags_add(d, file, 0, 0,
+                 "'%.64s' is not a group name (^[a-zA-Z0-9.-]+$, at most 255 "
+                 "characters)",
+                 value);
+    return VG_EINVAL;
+  }
+  snprintf(p->fleet.group, sizeof(p->fleet.group), "%s", value);
+  vg_policy_set_origin(p, "fleet_lock.group", VG_ORIGIN_GPO);
+  return VG_OK;
+}
+
 int vg_policy_override(vg_policy *p, const char *value_name,
                        const char *const *items, size_t nitems, vg_diags *d) {
   char file[256];
@@ -498,6 +570,11 @@ int vg_policy_override(vg_policy *p, const char *value_name,
     if ((rc = override_blackouts(p, file, items, nitems, d)) != VG_OK)
       return rc;
     vg_policy_set_origin(p, "blackouts", VG_ORIGIN_GPO);
+  } else if (strcmp(value_name, "FleetLockUrl") == 0 ||
+             strcmp(value_name, "FleetLockGroup") == 0) {
+    if ((rc = one_item(file, nitems, d)) != VG_OK)
+      return rc;
+    return override_fleet(p, file, value_name, items[0], d);
   } else {
     vg_diags_add(d, file, 0, 0, "not a policy value this agent reads");
     return VG_EINVAL;

@@ -25,6 +25,10 @@
 #define VG_MAX_WINDOWS 256
 #define VG_MAX_BLACKOUTS 256
 #define VG_DEFAULT_REASON 0x80040001u
+#define VG_FLEET_RETRY_MIN_S 1
+#define VG_FLEET_RETRY_MAX_S 3600
+#define VG_FLEET_RETRY_DEFAULT_S 60
+#define VG_FLEET_GROUP_DEFAULT "default"
 #define VG_DEFAULT_MESSAGE                                                     \
   "Scheduled maintenance reboot to clear VSS writer sessions (VSS 12289)."
 

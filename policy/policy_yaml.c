@@ -16,6 +16,8 @@
 #include <yaml.h>
 
 #include "policy_int.h"
+#include "vssguard/fleetlock.h"
+#include "vssguard/http.h"
 
 #define POLICY_MAX_BYTES (1024 * 1024)
 #define MAX_DEPTH 32
@@ -1348,6 +1350,77 @@ static void h_reboot(struct ctx *c, const struct node *v, void *obj) {
            vg_policy_reboot_mut(c->p), seen);
 }
 
+/* -- fleet_lock -- */
+
+static void h_fleet_url(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_fleet_cfg *f = obj;
+  if (vg_http_url_ok(v->value) != VG_OK) {
+    ERR(c, v,
+        "fleet_lock.url must be an http:// or https:// URL with a host, like "
+        "\"http://airlock.corp.example:3333/\", not '%.64s'",
+        v->value);
+    return;
+  }
+  if (strlen(v->value) >= sizeof(f->url)) {
+    ERR(c, v, "fleet_lock.url is longer than %d bytes",
+        (int)sizeof(f->url) - 1);
+    return;
+  }
+  snprintf(f->url, sizeof(f->url), "%s", v->value);
+}
+
+static void h_fleet_group(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_fleet_cfg *f = obj;
+  if (!vg_fleet_group_ok(v->value)) {
+    ERR(c, v,
+        "fleet_lock.group must match ^[a-zA-Z0-9.-]+$ (letters, digits, '.' "
+        "and '-', at most 255), not '%.64s'",
+        v->value);
+    return;
+  }
+  snprintf(f->group, sizeof(f->group), "%s", v->value);
+}
+
+static void h_fleet_id(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_fleet_cfg *f = obj;
+  /* "" keeps the default: this machine's DNS name. */
+  if (v->value[0] != '\0' && !vg_fleet_id_ok(v->value)) {
+    ERR(c, v,
+        "fleet_lock.id must be printable text of at most %d bytes (or \"\" "
+        "for this machine's DNS name)",
+        VG_FLEET_MAX_ID);
+    return;
+  }
+  snprintf(f->id, sizeof(f->id), "%s", v->value);
+}
+
+static void h_fleet_retry(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_fleet_cfg *f = obj;
+  get_duration(c, v, "fleet_lock.retry", VG_FLEET_RETRY_MIN_S,
+               VG_FLEET_RETRY_MAX_S, &f->retry_s);
+}
+
+static const struct field fleet_fields[] = {
+    {"url", N_SCALAR, h_fleet_url, "a URL like http://airlock:3333/",
+     "fleet_lock.url"},
+    {"group", N_SCALAR, h_fleet_group, "a group name", "fleet_lock.group"},
+    {"id", N_SCALAR, h_fleet_id, "a string", "fleet_lock.id"},
+    {"retry", N_SCALAR, h_fleet_retry, "a duration like 1m",
+     "fleet_lock.retry"},
+};
+
+static void h_fleet_lock(struct ctx *c, const struct node *v, void *obj) {
+  const struct node *seen[NFIELDS(fleet_fields)];
+  struct vg_fleet_cfg *f = vg_policy_fleet_mut(c->p);
+  (void)obj;
+  walk_map(c, v, fleet_fields, NFIELDS(fleet_fields), "fleet_lock", f, seen);
+  if (seen[0] == NULL && !c->stop)
+    ERR(c, v,
+        "fleet_lock needs a 'url' (for example: url: "
+        "\"http://airlock.corp.example:3333/\")");
+  f->enabled = true;
+}
+
 /* The top level. timezone is handled first: blackouts depend on it. */
 static const struct field top_fields[] = {
     {"threshold", N_SCALAR, h_threshold, "a number from 1 to 63", "threshold"},
@@ -1362,6 +1435,8 @@ static const struct field top_fields[] = {
     {"dry_run", N_SCALAR, h_dry_run, "true or false", "dry_run"},
     {"metrics_file", N_SCALAR | N_NULL, h_metrics_file, "a file path",
      "metrics_file"},
+    {"fleet_lock", N_MAP, h_fleet_lock, "a mapping with url, group, id, retry",
+     NULL},
 };
 
 /* Applies the timezone key, if present and well-formed, before the rest. */

@@ -4,6 +4,8 @@
  * (decimal and boolean elements as REG_DWORD, text as REG_SZ or
  * REG_EXPAND_SZ); lists (MaintenanceWindows, Blackouts) are subkeys of the
  * same name with one REG_SZ value per item, named "1", "2", ... in order.
+ * FleetLockUrl and FleetLockGroup (REG_SZ) are read like every other name
+ * of vg_policy_override_names.
  * Every value goes through vg_policy_override, the same grammar as the YAML
  * file. A watcher thread waits on RegNotifyChangeKeyValue and reports each
  * change.

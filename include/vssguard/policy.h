@@ -93,6 +93,15 @@ struct vg_reboot_cfg {
   bool wait_for_backup;    /* [true] */
 };
 
+/* Fleet coordination through a FleetLock server (fleet_lock:). */
+struct vg_fleet_cfg {
+  bool enabled;    /* fleet_lock: present (or GPO FleetLockUrl set) */
+  char url[1025];  /* FleetLock base URL, http:// or https:// */
+  char group[256]; /* [default] ^[a-zA-Z0-9.-]+$ */
+  char id[256];    /* [""] = this machine's DNS name, lower case */
+  int64_t retry_s; /* [60] 1 s .. 1 h, jittered +-20% by the agent */
+};
+
 /* Where a setting's value came from. */
 enum vg_origin { VG_ORIGIN_DEFAULT = 0, VG_ORIGIN_FILE, VG_ORIGIN_GPO };
 const char *vg_origin_name(enum vg_origin o); /* "default", "file", "gpo" */
@@ -161,6 +170,7 @@ size_t vg_policy_blackout_count(const vg_policy *p);
 const struct vg_blackout *vg_policy_blackout(const vg_policy *p, size_t i);
 const struct vg_reboot_cfg *vg_policy_reboot(const vg_policy *p);
 const char *vg_policy_metrics_file(const vg_policy *p); /* NULL = off */
+const struct vg_fleet_cfg *vg_policy_fleet(const vg_policy *p);
 enum vg_origin vg_policy_origin(const vg_policy *p, const char *key);
 
 /* Setters for tests, fuzzers and the GPO layer (mark origin FILE). */
@@ -171,6 +181,7 @@ void vg_policy_set_count_failed(vg_policy *p, bool on);
 int vg_policy_add_window(vg_policy *p, const struct vg_window *w);
 int vg_policy_add_blackout(vg_policy *p, const struct vg_blackout *b);
 struct vg_reboot_cfg *vg_policy_reboot_mut(vg_policy *p);
+struct vg_fleet_cfg *vg_policy_fleet_mut(vg_policy *p);
 
 /* One line: "threshold 56, 2 windows, 3 blackouts, zone local, dry run off". */
 void vg_policy_summary(const vg_policy *p, char *buf, size_t len);

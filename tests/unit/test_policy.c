@@ -747,7 +747,8 @@ static void test_override_names(void **state) {
       "Threshold",         "DryRun",
       "WarningSeconds",    "RebootMessage",
       "MaxRebootsPerWeek", "MaintenanceWindows",
-      "Blackouts",
+      "Blackouts",         "FleetLockUrl",
+      "FleetLockGroup",
   };
   size_t n = 0;
   while (vg_policy_override_names[n] != NULL)
