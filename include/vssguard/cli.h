@@ -1,8 +1,8 @@
 /*
  * The command line of vssguard: the portable subcommands live in
- * agent/cli/, one file per command; each platform adds its own (Windows: service control and
- * abort) through vg_cli_platform, implemented once per platform in
- * agent/unix/cli_platform.c and agent/win/cli_platform.c.
+ * agent/cli/, one file per command; each platform adds its own (Windows:
+ * service control and abort) through vg_cli_platform, implemented once per
+ * platform in agent/unix/cli_platform.c and agent/win/cli_platform.c.
  */
 #ifndef VSSGUARD_CLI_H
 #define VSSGUARD_CLI_H
