@@ -156,8 +156,8 @@ static void test_interpret_garbage_bodies(void **st) {
       "{}",
       "[\"kind\",\"x\"]",
       "{\"kind\":\"a\",}",
-      "{\"a\":[1,2,{\"b\":[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]}],"
-      "\"kind\":\"deep\"}",
+      ("{\"a\":[1,2,{\"b\":[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]}],"
+       "\"kind\":\"deep\"}"),
       "\x01\x02\xff",
       "<html>502 Bad Gateway</html>"};
   for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
