@@ -1,13 +1,15 @@
 /*
- * The agent on a libuv loop: it owns the policy, the state, the event parser
- * and one timer. Sources feed it event XML on the loop thread; it counts with
- * the tracker, saves the state once per batch, asks vg_decide what to do and
- * arms its single timer for the next instant that matters. When the timer
- * fires the decision is computed again from the wall clock, so a clock jump
- * never makes it act outside a slot.
+ * The agent on a libuv loop: it owns the policy, the state, the event parser,
+ * a wall-clock alarm and a timer. Sources feed it event XML on the loop
+ * thread; it counts with the tracker, saves the state once per batch, asks
+ * vg_decide what to do and arms the alarm for the next instant that matters
+ * (the timer only measures the delays of retries). When the alarm fires, at
+ * the instant or when the system clock is set, the decision is computed
+ * again from the wall clock, so a clock jump never makes it act outside a
+ * slot.
  *
- * While it waits below the threshold it has no timer at all: an idle agent
- * does not wake up.
+ * While it waits below the threshold nothing is armed, and while a reboot is
+ * pending only the alarm is: the agent does not wake up until the instant.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,14 +26,6 @@
 #include "vssguard/run.h"
 #include "vssguard/state.h"
 #include "vssguard/tracker.h"
-
-/*
- * The longest sleep while a reboot is pending. libuv timers run on the
- * monotonic clock; waking up at least this often lets a forward jump of the
- * wall clock into an open slot be noticed. Below the threshold there is no
- * timer at all.
- */
-#define MAX_SLEEP_S 600
 
 /* Retry delay after the reboot call answered "not ready" (VG_EAGAIN). */
 #define RETRY_S 30
@@ -52,7 +46,8 @@ struct vg_agent {
   vg_state *state;
   vg_evparser *parser;
   vg_source *source;
-  uv_timer_t timer;
+  uv_timer_t timer; /* delays: retries after a failed call or save */
+  vg_alarm *alarm;  /* wall-clock instants: the slot, the end of a slot */
   uint64_t seed;
   int batch;          /* > 0 while a chunk of events is being applied */
   bool changed;       /* events changed the state during this batch */
@@ -185,13 +180,29 @@ static void write_metrics(vg_agent *a) {
 
 static void timer_cb(uv_timer_t *t);
 
-/* Arms the single timer for wall-clock instant next (from now). */
+/*
+ * Arms the alarm for wall-clock instant next (now is the agent's clock). The
+ * alarm follows the system's clock; an agent given another clock (tests)
+ * gets the same delay from the system's now.
+ */
 static void arm(vg_agent *a, vg_wall_t next, vg_wall_t now) {
-  int64_t s = next - now;
-  if (s < 0)
-    s = 0;
-  if (s > MAX_SLEEP_S)
-    s = MAX_SLEEP_S;
+  vg_wall_t at = next;
+  if (a->ops != &vg_plat_default_ops)
+    at = vg_plat_now() + (next - now);
+  uv_timer_stop(&a->timer);
+  if (vg_alarm_arm(a->alarm, at) != 0) {
+    /* Not expected; a monotonic timer is the fallback. */
+    int64_t s = next - now;
+    vg_log_warn(VG_EV_GENERIC, "cannot arm the wall-clock alarm: using a "
+                               "timer that does not follow clock changes");
+    uv_update_time(a->loop);
+    uv_timer_start(&a->timer, timer_cb, s > 0 ? (uint64_t)s * 1000u : 0, 0);
+  }
+}
+
+/* Arms the timer for a delay of s seconds (a retry). */
+static void arm_delay(vg_agent *a, int s) {
+  vg_alarm_disarm(a->alarm);
   /* The loop's cached time may lag; refresh it so the timer is not early. */
   uv_update_time(a->loop);
   uv_timer_start(&a->timer, timer_cb, (uint64_t)s * 1000u, 0);
@@ -199,6 +210,8 @@ static void arm(vg_agent *a, vg_wall_t next, vg_wall_t now) {
 
 static void disarm(vg_agent *a) {
   uv_timer_stop(&a->timer);
+  if (a->alarm != NULL)
+    vg_alarm_disarm(a->alarm);
 }
 
 static void log_track(vg_agent *a, const struct vg_track_result *r) {
@@ -328,7 +341,6 @@ static void call_reboot(vg_agent *a, const char *why) {
   req.reason = rc->reason;
   req.command = a->reboot_command;
   a->retry_pending = false;
-  vg_wall_t now = a->ops->now(a->ops->ud);
   int r = a->ops->reboot(a->ops->ud, &req);
   switch (r) {
   case 0:
@@ -346,7 +358,7 @@ static void call_reboot(vg_agent *a, const char *why) {
                 "the system cannot reboot right now (%s); retrying in %d s",
                 vg_strerror(r), RETRY_S);
     a->retry_pending = true;
-    arm(a, now + RETRY_S, now);
+    arm_delay(a, RETRY_S);
     return;
   default:
     vg_log_error(VG_EV_REBOOT_FAILED, "reboot failed: %s", vg_strerror(r));
@@ -386,7 +398,7 @@ static void do_reboot(vg_agent *a, const struct vg_decision *d, vg_wall_t now) {
              "reboot postponed: state not saved (%s cannot be written)",
              a->state_path);
     note(a, VG_LOG_WARN, VG_EV_POSTPONED, msg);
-    arm(a, now + SAVE_RETRY_S, now);
+    arm_delay(a, SAVE_RETRY_S);
     return;
   }
   clear_note(a);
@@ -418,7 +430,7 @@ static void do_reboot(vg_agent *a, const struct vg_decision *d, vg_wall_t now) {
              "reboot postponed: state not saved (%s cannot be written)",
              a->state_path);
     note(a, VG_LOG_WARN, VG_EV_POSTPONED, msg);
-    arm(a, now + SAVE_RETRY_S, now);
+    arm_delay(a, SAVE_RETRY_S);
     return;
   }
   call_reboot(a, d->why);
@@ -507,6 +519,13 @@ static void timer_cb(uv_timer_t *t) {
     retry_reboot(a);
   else
     vg_agent_evaluate(a);
+}
+
+static void alarm_cb(void *ud, bool clock_set) {
+  vg_agent *a = ud;
+  if (clock_set)
+    vg_log_debug("the system clock was set: deciding again");
+  vg_agent_evaluate(a);
 }
 
 /* Checks the policy file's permissions; an untrusted policy still counts. */
@@ -708,8 +727,12 @@ int vg_agent_new(uv_loop_t *loop, const struct vg_agent_config *cfg,
   a->parser = vg_evparser_new(on_parsed, a);
   if (a->parser == NULL)
     goto fail;
+  rc = vg_alarm_new(loop, alarm_cb, a, &a->alarm);
+  if (rc != 0)
+    goto fail;
   rc = uv_timer_init(loop, &a->timer);
   if (rc != 0) {
+    vg_alarm_close(a->alarm); /* freed when the loop runs */
     rc = VG_EIO;
     goto fail;
   }
@@ -856,6 +879,8 @@ void vg_agent_stop(vg_agent *a) {
   vg_source_stop(a->source);
   a->source = NULL;
   uv_close((uv_handle_t *)&a->timer, NULL);
+  vg_alarm_close(a->alarm);
+  a->alarm = NULL;
   if (save_state(a) == 0)
     vg_log_info(VG_EV_STOPPED, "stopped: state saved to %s (count %d/%d)",
                 a->state_path, vg_state_count(a->state),

@@ -95,4 +95,39 @@ int vg_plat_dns_name(char *buf, size_t len);
 /* Directory for defaults: "%ProgramData%\VssGuard" or "/var/lib/vssguard". */
 const char *vg_plat_default_dir(void);
 
+/*
+ * A wall-clock alarm on a libuv loop: cb runs on the loop thread once the
+ * system's wall clock reaches the instant it was armed for, however the
+ * clock moves meanwhile; in between the process does not wake up.
+ *   Linux: a timerfd on CLOCK_REALTIME armed with TFD_TIMER_ABSTIME |
+ *   TFD_TIMER_CANCEL_ON_SET, watched by a uv_poll. When the clock is set
+ *   (stepped), it fires at once with clock_set true, so that the caller
+ *   computes its plan again from the new time.
+ *   Windows: an absolute waitable timer (SetWaitableTimer with a FILETIME),
+ *   which Windows moves with every change of the system time; a thread waits
+ *   on it and wakes the loop with a uv_async. clock_set is always false.
+ * The alarm fires once per arming; arming again replaces the instant.
+ */
+typedef struct vg_alarm vg_alarm;
+typedef void (*vg_alarm_cb)(void *ud, bool clock_set);
+
+/* libuv's uv_loop_t, declared here so that this header does not pull in
+ * <uv.h> (and on Windows <windows.h>) for every user. */
+struct uv_loop_s;
+
+/* Creates a disarmed alarm on loop. Returns 0, VG_ENOMEM or VG_EIO. */
+int vg_alarm_new(struct uv_loop_s *loop, vg_alarm_cb cb, void *ud,
+                 vg_alarm **out);
+
+/* Arms the alarm for wall-clock instant at (an instant already past fires
+ * at once). Returns 0 or VG_EIO. */
+int vg_alarm_arm(vg_alarm *al, vg_wall_t at);
+
+/* Disarms the alarm: cb does not run until it is armed again. */
+void vg_alarm_disarm(vg_alarm *al);
+
+/* Closes the alarm; it is freed once the loop has run its handles' close
+ * callbacks. cb never runs after this call. NULL is allowed. */
+void vg_alarm_close(vg_alarm *al);
+
 #endif

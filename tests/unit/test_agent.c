@@ -469,6 +469,24 @@ static void stop_cb(uv_timer_t *t) {
   uv_close((uv_handle_t *)t, NULL);
 }
 
+/* A reboot pending hours ahead arms no loop timer (uv_backend_timeout is
+ * the loop's next poll timeout, -1 = none): only the wall-clock alarm waits,
+ * so the agent does not wake up before the slot. */
+static void test_pending_reboot_sleeps(void **st) {
+  struct fx *x = *st;
+  unsigned long long rec = 1;
+  start(x);
+  runs(x, base() - 5 * H, 3, &rec);
+  assert_true(file_has(x->state, "scheduled "));
+  assert_int_equal(fk.reboots, 0);
+  /* One pass registers the watchers; then nothing is due. */
+  uv_run(&x->loop, UV_RUN_NOWAIT);
+  assert_int_equal(uv_backend_timeout(&x->loop), -1);
+  /* The slot's instant still brings the reboot. */
+  at(x, base() + 2 * H);
+  assert_int_equal(fk.reboots, 1);
+}
+
 static void test_reload(void **st) {
   struct fx *x = *st;
   unsigned long long rec = 1;
@@ -600,6 +618,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_min_uptime_waits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_timer_fires, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_pending_reboot_sleeps, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
       cmocka_unit_test_setup_teardown(test_state_not_saved_holds_reboot, setup,
                                       teardown),
