@@ -69,8 +69,9 @@ enum collect {
   C_LEVEL,
   C_RECORD,
   C_CHANNEL,
-  C_NAMED, /* <Data Name='...'> */
-  C_TEXT   /* unnamed <Data> */
+  C_COMPUTER, /* System/Computer: kept for reports, never malformed */
+  C_NAMED,    /* <Data Name='...'> */
+  C_TEXT      /* unnamed <Data> */
 };
 
 enum mode { M_SEEK, M_COMMENT, M_FRAME, M_DISCARD };
@@ -274,6 +275,9 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **atts) {
     } else if (strcmp(name, "Channel") == 0) {
       if (once(p, SEEN_CHANNEL, "Channel"))
         begin_collect(p, C_CHANNEL);
+    } else if (strcmp(name, "Computer") == 0) {
+      if (p->ev.computer[0] == '\0')
+        begin_collect(p, C_COMPUTER);
     }
   } else if (p->section == 2 && strcmp(name, "Data") == 0) {
     const char *n = attr(atts, "Name");
@@ -342,6 +346,11 @@ static void on_end(void *ud, const XML_Char *name) {
         fail(p, "Channel longer than 127 bytes");
       else
         memcpy(p->ev.channel, v, strlen(v) + 1);
+      break;
+    case C_COMPUTER:
+      /* Only reports show it: an overlong name is left out, not an error. */
+      if (strlen(v) < sizeof(p->ev.computer))
+        memcpy(p->ev.computer, v, strlen(v) + 1);
       break;
     case C_NAMED:
       if (!p->field_skip) {

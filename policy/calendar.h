@@ -1,7 +1,7 @@
 /*
  * Calendar expansion for the planner: the occurrences of weekly rules and
  * the intervals of monthly and absolute blackouts, as instants, in the
- * policy's zone. Internal to policy/.
+ * policy's zone. Internal to policy/ and the CLI's pictures (agent/cli).
  */
 #ifndef VSSGUARD_CALENDAR_H
 #define VSSGUARD_CALENDAR_H

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli_int.h"
+#include "picture.h"
 #include "vssguard/planner.h"
 
 /* The command's inputs, from its options. */
@@ -18,7 +19,9 @@ struct plan_args {
   bool have_rpd; /* --runs-per-day given */
   double rpd;
   uint64_t seed;
-  const char *from; /* --from, or NULL */
+  const char *from;   /* --from, or NULL */
+  const char *svg;    /* --svg, or NULL */
+  const char *server; /* --server, or NULL */
   bool json;
   char defp[1024];
 };
@@ -50,12 +53,15 @@ static int plan_args(const struct cmd *c, int argc, char **argv,
       {"policy", true, NULL, false},       {"state", true, NULL, false},
       {"count", true, NULL, false},        {"from", true, NULL, false},
       {"runs-per-day", true, NULL, false}, {"seed", true, NULL, false},
-      {"json", false, NULL, false}};
+      {"json", false, NULL, false},        {"svg", true, NULL, false},
+      {"server", true, NULL, false}};
   size_t no = sizeof(o) / sizeof(o[0]);
   char *pos[1] = {NULL};
   int npos, rc;
   if (vg_cli_parse_cmd(c, argc, argv, o, no, pos, 0, &npos, &rc))
     return rc != 0 ? rc : -1;
+  a->svg = vg_cli_opt(o, no, "svg")->arg;
+  a->server = vg_cli_opt(o, no, "server")->arg;
   struct opt *ostate = vg_cli_opt(o, no, "state"),
              *ocount = vg_cli_opt(o, no, "count"),
              *oseed = vg_cli_opt(o, no, "seed"),
@@ -335,6 +341,29 @@ static int plan_human(const struct plan_view *v) {
   return VG_EXIT_OK;
 }
 
+/* Writes the picture of --svg. Returns an exit code. */
+static int plan_svg(const struct plan_args *a, const struct plan_view *v) {
+  struct plan_pic_info in = {
+      .p = v->p,
+      .policy_path = v->ppath,
+      .server = a->server ? a->server : "",
+      .count_label = v->count_label,
+      .cadence_label =
+          strcmp(v->cadence_source, "observed") == 0 ? "observed in the state"
+          : strcmp(v->cadence_source, "option") == 0 ? "--runs-per-day"
+                                                     : "default",
+      .now = v->now,
+      .count = v->count,
+      .rpd = v->rpd,
+      .proj = v->prc == 0 ? &v->proj : NULL,
+      .have = v->have,
+      .at = v->at,
+      .slot_start = v->slot_start,
+      .slot_end = v->slot_end,
+      .locked = v->locked};
+  return plan_pic_write(a->svg, &in);
+}
+
 /* Loads the policy and state of a into v. Returns an exit code. */
 static int plan_load(const struct cmd *c, const struct plan_args *a,
                      vg_policy **p, vg_state **st, struct plan_view *v) {
@@ -383,6 +412,8 @@ static int cmd_plan(const struct cmd *c, int argc, char **argv) {
     plan_compute(&a, &v);
     rc = a.json ? plan_json(&v) : plan_human(&v);
   }
+  if (rc == 0 && a.svg != NULL)
+    rc = plan_svg(&a, &v);
   vg_state_free(st);
   vg_policy_free(p);
   return rc;
@@ -391,7 +422,8 @@ static int cmd_plan(const struct cmd *c, int argc, char **argv) {
 const struct cmd vg_cli_cmd_plan = {
     "plan", cmd_plan,
     "[--policy FILE] [--state FILE | --count N] [--from TIME]\n"
-    "        [--runs-per-day R] [--seed S] [--json]",
+    "        [--runs-per-day R] [--seed S] [--json] [--svg FILE [--server "
+    "NAME]]",
     "show the next reboot, the projection and the skipped windows",
     "Shows the next reboot (now if the count is at the threshold, else once\n"
     "the threshold is projected), when the threshold and the hard limit of "
@@ -400,4 +432,6 @@ const struct cmd vg_cli_cmd_plan = {
     "--runs-per-day, else one run a day), which windows were skipped and "
     "why,\n"
     "a warning when the windows are too sparse, and where every setting came\n"
-    "from (default, file or gpo).\n"};
+    "from (default, file or gpo). --svg writes the projection as a picture\n"
+    "(SVG, opens in any browser): allowed slots, blackouts, the planned\n"
+    "reboot and the warning; --server NAME names the server in its title.\n"};

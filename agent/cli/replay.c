@@ -6,21 +6,28 @@
 #include <string.h>
 
 #include "cli_int.h"
+#include "picture.h"
+#include "vssguard/event.h"
 #include "vssguard/replay.h"
 
 /* The command's inputs, from its options. */
 struct replay_args {
   const char *ppath, *epath;
   uint64_t seed;
-  const char *until; /* --until, or NULL */
-  const char *save;  /* --save-state, or NULL */
+  const char *until;  /* --until, or NULL */
+  const char *save;   /* --save-state, or NULL */
+  const char *svg;    /* --svg, or NULL */
+  const char *server; /* --server, or NULL */
   bool json, summary_only, verbose, sort;
 };
 
 /* The timeline printer's state, passed to the replay's callback. */
 struct replay_out {
   bool json;
-  bool verbose; /* every run on its own line */
+  bool print;      /* the timeline is printed (not --summary) */
+  bool verbose;    /* every run on its own line */
+  replay_pic *pic; /* --svg: the picture's data, or NULL */
+  int pic_err;     /* VG_ENOMEM when the picture lost an entry */
   struct vg_json *j;
   const struct vg_zone *z;
   /* Consecutive counted runs, folded into one line when not verbose. */
@@ -174,10 +181,46 @@ static void replay_json(const struct vg_replay_entry *e, struct replay_out *o) {
 
 static void on_replay(const struct vg_replay_entry *e, void *ud) {
   struct replay_out *o = ud;
+  if (o->pic != NULL && replay_pic_add(o->pic, e) != 0)
+    o->pic_err = VG_ENOMEM;
+  if (!o->print)
+    return;
   if (o->json)
     replay_json(e, o);
   else
     replay_human(e, o);
+}
+
+/* Keeps the first Computer name of the events. */
+static void on_computer(const struct vg_event *ev, void *ud) {
+  char *name = ud;
+  if (name[0] == '\0' && ev->computer[0] != '\0')
+    snprintf(name, sizeof(ev->computer), "%s", ev->computer);
+}
+
+/* Writes the picture of --svg; the server name is --server, else the first
+ * Computer of the events. Returns an exit code. */
+static int replay_svg(const struct replay_args *a, const vg_policy *p,
+                      vg_replay *r, const struct replay_out *out) {
+  char server[sizeof(((struct vg_event *)0)->computer)] = "";
+  if (a->server != NULL) {
+    snprintf(server, sizeof(server), "%s", a->server);
+  } else {
+    vg_evparser *ep = vg_evparser_new(on_computer, server);
+    if (ep != NULL)
+      vg_evparser_parse_file(ep, a->epath);
+    vg_evparser_free(ep);
+  }
+  if (out->pic_err != 0) {
+    fprintf(stderr, "vssguard: %s: %s\n", a->svg, vg_strerror(out->pic_err));
+    return VG_EXIT_FAIL;
+  }
+  struct replay_pic_info in = {.events_path = a->epath,
+                               .policy_path = a->ppath,
+                               .server = server,
+                               .p = p,
+                               .s = vg_replay_stats(r)};
+  return replay_pic_write(out->pic, a->svg, &in);
 }
 
 /* The counters of the JSON summary. */
@@ -347,14 +390,20 @@ static int replay_with(const struct replay_args *a, const vg_policy *p,
   struct vg_json j;
   vg_json_init(&j, stdout);
   struct replay_out out = {.json = a->json,
+                           .print = !a->summary_only,
                            .verbose = a->verbose,
                            .j = &j,
                            .z = vg_policy_zone(p),
                            .threshold = vg_policy_threshold(p)};
+  if (a->svg != NULL && (out.pic = replay_pic_new()) == NULL) {
+    fprintf(stderr, "vssguard: replay: %s\n", vg_strerror(VG_ENOMEM));
+    return VG_EXIT_FAIL;
+  }
   vg_replay *r;
-  int rc =
-      vg_replay_new(p, a->seed, a->summary_only ? NULL : on_replay, &out, &r);
+  bool cb = out.print || out.pic != NULL;
+  int rc = vg_replay_new(p, a->seed, cb ? on_replay : NULL, &out, &r);
   if (rc != 0) {
+    replay_pic_free(out.pic);
     fprintf(stderr, "vssguard: replay: %s\n", vg_strerror(rc));
     return VG_EXIT_FAIL;
   }
@@ -371,9 +420,13 @@ static int replay_with(const struct replay_args *a, const vg_policy *p,
     fflush(stdout);
     fprintf(stderr, "vssguard: %s: %s\n", a->epath, vg_strerror(rc));
     vg_replay_free(r);
+    replay_pic_free(out.pic);
     return rc == VG_ENOMEM ? VG_EXIT_FAIL : VG_EXIT_INPUT;
   }
   rc = replay_summary(a, r, p, &j);
+  if (rc == VG_EXIT_OK && a->svg != NULL)
+    rc = replay_svg(a, p, r, &out);
+  replay_pic_free(out.pic);
   if (rc == VG_EXIT_OK && a->save != NULL &&
       vg_state_save(vg_replay_state(r), a->save) != 0) {
     fprintf(stderr, "vssguard: %s: cannot write the state\n", a->save);
@@ -392,7 +445,8 @@ static int replay_args(const struct cmd *c, int argc, char **argv,
       {"json", false, NULL, false},    {"seed", true, NULL, false},
       {"until", true, NULL, false},    {"summary", false, NULL, false},
       {"verbose", false, NULL, false}, {"save-state", true, NULL, false},
-      {"sort", false, NULL, false}};
+      {"sort", false, NULL, false},    {"svg", true, NULL, false},
+      {"server", true, NULL, false}};
   size_t no = sizeof(o) / sizeof(o[0]);
   char *pos[1] = {NULL};
   int npos, rc;
@@ -411,6 +465,8 @@ static int replay_args(const struct cmd *c, int argc, char **argv,
                               oseed->arg);
   a->until = vg_cli_opt(o, no, "until")->arg;
   a->save = vg_cli_opt(o, no, "save-state")->arg;
+  a->svg = vg_cli_opt(o, no, "svg")->arg;
+  a->server = vg_cli_opt(o, no, "server")->arg;
   a->json = vg_cli_opt(o, no, "json")->seen;
   a->summary_only = vg_cli_opt(o, no, "summary")->seen;
   a->verbose = vg_cli_opt(o, no, "verbose")->seen;
@@ -441,7 +497,8 @@ static int cmd_replay(const struct cmd *c, int argc, char **argv) {
 const struct cmd vg_cli_cmd_replay = {
     "replay", cmd_replay,
     "--policy FILE --events FILE.xml [--json] [--seed S] [--until TIME]\n"
-    "        [--summary] [--verbose] [--sort] [--save-state FILE]",
+    "        [--summary] [--verbose] [--sort] [--save-state FILE]\n"
+    "        [--svg FILE [--server NAME]]",
     "replay a recorded event history in simulated time",
     "Replays a wevtutil /f:xml export through the agent's counting and\n"
     "decisions in simulated time: runs counted, calibrations, boots, the\n"
@@ -451,4 +508,7 @@ const struct cmd vg_cli_cmd_replay = {
     "timeline; --save-state writes the final state. --seed fixes the splay\n"
     "(default 1). Events are replayed in the file's order (wevtutil gives\n"
     "one query oldest first); --sort orders them by time first, for several\n"
-    "exports concatenated, one per channel.\n"};
+    "exports concatenated, one per channel. --svg writes the count over time\n"
+    "as a picture (SVG, opens in any browser) with boots, calibrations,\n"
+    "reboots, blackouts and windows; its title names the server (--server,\n"
+    "else the events' Computer).\n"};

@@ -32,7 +32,8 @@ struct vg_event {
   vg_wall_t time;     /* System/TimeCreated/@SystemTime, seconds UTC */
   size_t nfields;     /* named <Data Name='...'> items */
   struct vg_event_field fields[VG_EVENT_MAX_FIELDS];
-  char *text; /* unnamed <Data> items joined by '\n' ("" when none) */
+  char *text;         /* unnamed <Data> items joined by '\n' ("" when none) */
+  char computer[256]; /* System/Computer, "" when absent or too long */
 };
 
 /* The value of named data field name, or NULL. */
