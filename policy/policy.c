@@ -51,6 +51,10 @@ struct vg_policy {
   char *metrics_file;
   struct vg_fleet_cfg fleet;
   enum vg_origin origins[NORIGINS];
+  /* Gates, hooks and notifications (policy/gates.c). */
+  struct vg_gates gates;
+  struct vg_hooks hooks;
+  struct vg_notify notify;
 };
 
 const char *vg_origin_name(enum vg_origin o) {
@@ -101,7 +105,32 @@ vg_policy *vg_policy_new(void) {
   snprintf(p->fleet.group, sizeof(p->fleet.group), "%s",
            VG_FLEET_GROUP_DEFAULT);
   p->fleet.retry_s = VG_FLEET_RETRY_DEFAULT_S;
+  vg_gates_defaults(&p->gates, &p->hooks, &p->notify);
   return p;
+}
+
+const struct vg_gates *vg_policy_gates(const vg_policy *p) {
+  return &p->gates;
+}
+
+const struct vg_hooks *vg_policy_hooks(const vg_policy *p) {
+  return &p->hooks;
+}
+
+const struct vg_notify *vg_policy_notify(const vg_policy *p) {
+  return &p->notify;
+}
+
+struct vg_gates *vg_policy_gates_mut(vg_policy *p) {
+  return &p->gates;
+}
+
+struct vg_hooks *vg_policy_hooks_mut(vg_policy *p) {
+  return &p->hooks;
+}
+
+struct vg_notify *vg_policy_notify_mut(vg_policy *p) {
+  return &p->notify;
 }
 
 void vg_policy_free(vg_policy *p) {
@@ -364,7 +393,8 @@ const char *const vg_policy_override_names[] = {
     "WarningSeconds",    "RebootMessage",
     "MaxRebootsPerWeek", "MaintenanceWindows",
     "Blackouts",         "FleetLockUrl",
-    "FleetLockGroup",    NULL,
+    "FleetLockGroup",    "AlertmanagerUrl",
+    NULL,
 };
 
 #define GPO_KEY "HKLM\\SOFTWARE\\Policies\\VssGuard\\"
@@ -575,6 +605,11 @@ int vg_policy_override(vg_policy *p, const char *value_name,
     if ((rc = one_item(file, nitems, d)) != VG_OK)
       return rc;
     return override_fleet(p, file, value_name, items[0], d);
+  } else if (strcmp(value_name, "AlertmanagerUrl") == 0) {
+    if ((rc = one_item(file, nitems, d)) != VG_OK ||
+        (rc = vg_gates_override_url(&p->gates, &p->notify, file, items[0],
+                                    d)) != VG_OK)
+      return rc;
   } else {
     vg_diags_add(d, file, 0, 0, "not a policy value this agent reads");
     return VG_EINVAL;

@@ -7,6 +7,7 @@
 #define VSSGUARD_POLICY_INT_H
 
 #include "vssguard/policy.h"
+#include "vssguard/policy_gates.h"
 
 /* Limits shared by the loader, the GPO overrides and the docs. */
 #define VG_THRESHOLD_MIN 1

@@ -748,7 +748,7 @@ static void test_override_names(void **state) {
       "WarningSeconds",    "RebootMessage",
       "MaxRebootsPerWeek", "MaintenanceWindows",
       "Blackouts",         "FleetLockUrl",
-      "FleetLockGroup",
+      "FleetLockGroup",    "AlertmanagerUrl",
   };
   size_t n = 0;
   while (vg_policy_override_names[n] != NULL)
