@@ -248,6 +248,7 @@ RANGES = {
     "MaxRebootsPerWeek": ("minValue", "VG_MAX_PER_WEEK_MIN",
                           "maxValue", "VG_MAX_PER_WEEK_MAX"),
     "RebootMessage": ("maxLength", "VG_MESSAGE_MAX"),
+    "AlertmanagerUrl": ("maxLength", "VG_URL_MAX"),
 }
 
 
@@ -260,6 +261,13 @@ def check_ranges(src_dir, admx_path, admx, chk):
             defs = dict(re.findall(r"#define\s+(VG_\w+)\s+(-?\d+)", f.read()))
     except OSError:
         return 0
+    # The limits of gates and notifications (AlertmanagerUrl).
+    try:
+        with open(os.path.join(src_dir, "include", "vssguard", "policy_gates.h"),
+                  encoding="utf-8") as f:
+            defs.update(re.findall(r"#define\s+(VG_\w+)\s+(-?\d+)", f.read()))
+    except OSError:
+        pass
     elements = {}
     for el in admx.iter():
         if el.get("valueName"):
