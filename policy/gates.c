@@ -39,8 +39,7 @@ int vg_command_path_ok(const char *path) {
   if (is_alpha(path[0]) && path[1] == ':' &&
       (path[2] == '\\' || path[2] == '/') && path[3] != '\0')
     return VG_OK;
-  if (path[0] == '\\' && path[1] == '\\' && path[2] != '\0' &&
-      path[2] != '\\')
+  if (path[0] == '\\' && path[1] == '\\' && path[2] != '\0' && path[2] != '\\')
     return VG_OK;
   return VG_EINVAL;
 }
@@ -93,8 +92,7 @@ void vg_gates_summary(const struct vg_gates *g, const struct vg_hooks *h,
     sep = ", ";
   }
   if (g->nprocesses > 0) {
-    PART("%s%zu process%s", sep, g->nprocesses,
-         g->nprocesses == 1 ? "" : "es");
+    PART("%s%zu process%s", sep, g->nprocesses, g->nprocesses == 1 ? "" : "es");
     sep = ", ";
   }
   if (g->alertmanager.set) {

@@ -389,11 +389,16 @@ int vg_policy_validate(const vg_policy *p, const char *name, vg_diags *d) {
 /* ---- Group Policy overrides ---- */
 
 const char *const vg_policy_override_names[] = {
-    "Threshold",         "DryRun",
-    "WarningSeconds",    "RebootMessage",
-    "MaxRebootsPerWeek", "MaintenanceWindows",
-    "Blackouts",         "FleetLockUrl",
-    "FleetLockGroup",    "AlertmanagerUrl",
+    "Threshold",
+    "DryRun",
+    "WarningSeconds",
+    "RebootMessage",
+    "MaxRebootsPerWeek",
+    "MaintenanceWindows",
+    "Blackouts",
+    "FleetLockUrl",
+    "FleetLockGroup",
+    "AlertmanagerUrl",
     NULL,
 };
 

@@ -15,8 +15,19 @@
 
 #define PATTERN_MAX 1024
 
-enum rop { R_CHAR, R_ANY, R_CLASS, R_BOL, R_EOL, R_EMPTY, R_CAT, R_ALT,
-           R_STAR, R_PLUS, R_QUEST };
+enum rop {
+  R_CHAR,
+  R_ANY,
+  R_CLASS,
+  R_BOL,
+  R_EOL,
+  R_EMPTY,
+  R_CAT,
+  R_ALT,
+  R_STAR,
+  R_PLUS,
+  R_QUEST
+};
 
 struct rnode {
   enum rop op;
@@ -55,8 +66,8 @@ static void fail(struct parser *p, const char *why) {
   p->failed = true;
 }
 
-static struct rnode *node(struct parser *p, enum rop op, int x,
-                          struct rnode *l, struct rnode *r) {
+static struct rnode *node(struct parser *p, enum rop op, int x, struct rnode *l,
+                          struct rnode *r) {
   if (p->nnodes == p->capnodes) {
     fail(p, "pattern too complex");
     return NULL;
@@ -209,9 +220,7 @@ static struct rnode *parse_atom(struct parser *p, int depth) {
   case '^': p->pos++; return node(p, R_BOL, 0, NULL, NULL);
   case '$': p->pos++; return node(p, R_EOL, 0, NULL, NULL);
   case '[': p->pos++; return parse_class(p);
-  case '{':
-    fail(p, "repetition counts {n,m} are not supported");
-    return NULL;
+  case '{': fail(p, "repetition counts {n,m} are not supported"); return NULL;
   case '*':
   case '+':
   case '?': fail(p, "nothing to repeat"); return NULL;

@@ -15,9 +15,9 @@
 
 #include "vssguard/common.h"
 
-#define VG_CMD_PATH_MAX 1023   /* a command's path */
-#define VG_CMD_MAX_ARGS 16     /* arguments after the path */
-#define VG_CMD_ARG_MAX 255     /* bytes of one argument */
+#define VG_CMD_PATH_MAX 1023 /* a command's path */
+#define VG_CMD_MAX_ARGS 16   /* arguments after the path */
+#define VG_CMD_ARG_MAX 255   /* bytes of one argument */
 #define VG_CMD_TIMEOUT_MAX_S 3600
 #define VG_GATE_MAX_PROCESSES 64
 #define VG_PROCESS_NAME_MAX 127

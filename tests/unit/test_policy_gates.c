@@ -50,8 +50,7 @@ static void test_full_example(void **st) {
   vg_diags d = {0};
   vg_policy *p = load(full, &d);
   for (size_t i = 0; i < d.n; i++)
-    print_error("%d:%d: %s\n", d.items[i].line, d.items[i].col,
-                d.items[i].msg);
+    print_error("%d:%d: %s\n", d.items[i].line, d.items[i].col, d.items[i].msg);
   assert_non_null(p);
   const struct vg_gates *g = vg_policy_gates(p);
   assert_true(g->sessions);
@@ -113,8 +112,8 @@ static void test_defaults(void **st) {
   p = load(W, &d);
   assert_non_null(p);
   char sum[64];
-  vg_gates_summary(vg_policy_gates(p), vg_policy_hooks(p),
-                   vg_policy_notify(p), sum, sizeof(sum));
+  vg_gates_summary(vg_policy_gates(p), vg_policy_hooks(p), vg_policy_notify(p),
+                   sum, sizeof(sum));
   assert_string_equal(sum, "");
   vg_policy_free(p);
   vg_diags_free(&d);
@@ -127,8 +126,7 @@ struct bad_case {
 };
 
 static const struct bad_case bad[] = {
-    {W "gates:\n  sessions: {}\n", 3, 3,
-     "unknown key 'sessions' in gates"},
+    {W "gates:\n  sessions: {}\n", 3, 3, "unknown key 'sessions' in gates"},
     {W "gates:\n  interactive_sessions: { wait: soon }\n", 3, 33,
      "gates.interactive_sessions.wait: 'soon' is not a duration"},
     {W "gates:\n  interactive_sessions: { wait: 2d }\n", 3, 33,
@@ -202,8 +200,8 @@ static void test_bad(void **st) {
       for (size_t k = 0; k < d.n; k++)
         print_error("  got %d:%d: %s\n", d.items[k].line, d.items[k].col,
                     d.items[k].msg);
-      print_error("case %zu: expected %d:%d: %s\n", i, bad[i].line,
-                  bad[i].col, bad[i].msg);
+      print_error("case %zu: expected %d:%d: %s\n", i, bad[i].line, bad[i].col,
+                  bad[i].msg);
       failures++;
     }
     vg_diags_free(&d);
