@@ -1420,539 +1420,533 @@ static void h_fleet_lock(struct ctx *c, const struct node *v, void *obj) {
         "fleet_lock needs a 'url' (for example: url: "
         "\"http://airlock.corp.example:3333/\")");
   f->enabled = true;
-  /* -- gates, hooks and notify (vssguard/policy_gates.h) -- */
+}
 
-  /* Copies a scalar of 1..max bytes into out; reports errors. */
-  static bool get_text(struct ctx * c, const struct node *v, const char *key,
-                       size_t max, char *out, size_t outlen) {
-    size_t n = strlen(v->value);
-    if (n == 0) {
-      ERR(c, v, "%s must not be empty", key);
-      return false;
-    }
-    if (n > max || n >= outlen) {
-      ERR(c, v, "%s is longer than %llu characters", key,
-          (unsigned long long)max);
-      return false;
-    }
-    memcpy(out, v->value, n + 1);
-    return true;
+/* -- gates, hooks and notify (vssguard/policy_gates.h) -- */
+
+/* Copies a scalar of 1..max bytes into out; reports errors. */
+static bool get_text(struct ctx *c, const struct node *v, const char *key,
+                     size_t max, char *out, size_t outlen) {
+  size_t n = strlen(v->value);
+  if (n == 0) {
+    ERR(c, v, "%s must not be empty", key);
+    return false;
   }
-
-  static bool get_url(struct ctx * c, const struct node *v, const char *key,
-                      char *out, size_t outlen) {
-    if (!get_text(c, v, key, VG_URL_MAX, out, outlen))
-      return false;
-    if (vg_http_url_ok(v->value) != VG_OK) {
-      ERR(c, v,
-          "%s: '%.64s' is not an http:// or https:// URL with a host (like "
-          "\"http://alertmanager.corp.example:9093/\")",
-          key, v->value);
-      out[0] = '\0';
-      return false;
-    }
-    return true;
+  if (n > max || n >= outlen) {
+    ERR(c, v, "%s is longer than %llu characters", key,
+        (unsigned long long)max);
+    return false;
   }
+  memcpy(out, v->value, n + 1);
+  return true;
+}
 
-  static const struct field command_fields[] = {
-      {"path", N_SCALAR, NULL, "the absolute path of a program", NULL},
-      {"args", N_SEQ, NULL, "a list of strings", NULL},
-      {"timeout", N_SCALAR, NULL, "a duration like 60s", NULL},
-  };
+static bool get_url(struct ctx *c, const struct node *v, const char *key,
+                    char *out, size_t outlen) {
+  if (!get_text(c, v, key, VG_URL_MAX, out, outlen))
+    return false;
+  if (vg_http_url_ok(v->value) != VG_OK) {
+    ERR(c, v,
+        "%s: '%.64s' is not an http:// or https:// URL with a host (like "
+        "\"http://alertmanager.corp.example:9093/\")",
+        key, v->value);
+    out[0] = '\0';
+    return false;
+  }
+  return true;
+}
 
-  /* A command mapping {path, args, timeout} at key `where`. */
-  static void get_command(struct ctx * c, const struct node *v,
-                          const char *where, struct vg_command *cmd) {
-    const struct node *s[NFIELDS(command_fields)];
-    char key[64];
+static const struct field command_fields[] = {
+    {"path", N_SCALAR, NULL, "the absolute path of a program", NULL},
+    {"args", N_SEQ, NULL, "a list of strings", NULL},
+    {"timeout", N_SCALAR, NULL, "a duration like 60s", NULL},
+};
+
+/* A command mapping {path, args, timeout} at key `where`. */
+static void get_command(struct ctx *c, const struct node *v, const char *where,
+                        struct vg_command *cmd) {
+  const struct node *s[NFIELDS(command_fields)];
+  char key[64];
+  size_t before = c->errors;
+  walk_map(c, v, command_fields, NFIELDS(command_fields), where, NULL, s);
+  if (c->errors != before)
+    return;
+  if (s[0] == NULL) {
+    ERR(c, v, "%s is missing 'path' (the program to run, without a shell)",
+        where);
+    return;
+  }
+  snprintf(key, sizeof(key), "%s.path", where);
+  if (!get_text(c, s[0], key, VG_CMD_PATH_MAX, cmd->path, sizeof(cmd->path)))
+    return;
+  if (vg_command_path_ok(cmd->path) != VG_OK) {
+    ERR(c, s[0],
+        "%s: '%.64s' is not an absolute path (like 'C:\\Scripts\\check.cmd'"
+        " or /usr/local/bin/check); no PATH search is made",
+        key, cmd->path);
+    return;
+  }
+  if (s[1] != NULL) {
+    if (s[1]->n > VG_CMD_MAX_ARGS) {
+      ERR(c, s[1], "%s.args: too many arguments (%llu; at most %d)", where,
+          (unsigned long long)s[1]->n, VG_CMD_MAX_ARGS);
+      return;
+    }
+    for (size_t i = 0; i < s[1]->n; i++) {
+      const struct node *a = s[1]->kids[i];
+      if (a->bad)
+        return;
+      if (a->type != N_SCALAR) {
+        ERR(c, a, "%s.args: an argument must be a string, not %s", where,
+            type_name(a));
+        return;
+      }
+      if (strlen(a->value) > VG_CMD_ARG_MAX) {
+        ERR(c, a, "%s.args: an argument is longer than %d characters", where,
+            VG_CMD_ARG_MAX);
+        return;
+      }
+      snprintf(cmd->args[i], sizeof(cmd->args[i]), "%s", a->value);
+    }
+    cmd->nargs = s[1]->n;
+  }
+  if (s[2] != NULL) {
+    snprintf(key, sizeof(key), "%s.timeout", where);
+    if (!get_duration(c, s[2], key, 1, VG_CMD_TIMEOUT_MAX_S, &cmd->timeout_s))
+      return;
+  }
+  cmd->set = true;
+}
+
+static const struct field sessions_fields[] = {
+    {"wait", N_SCALAR, NULL, "a duration like 30m", NULL},
+};
+
+static void h_gate_sessions(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_gates *g = obj;
+  const struct node *s[NFIELDS(sessions_fields)];
+  if (v->type == N_MAP) {
     size_t before = c->errors;
-    walk_map(c, v, command_fields, NFIELDS(command_fields), where, NULL, s);
+    walk_map(c, v, sessions_fields, NFIELDS(sessions_fields),
+             "gates.interactive_sessions", NULL, s);
     if (c->errors != before)
       return;
-    if (s[0] == NULL) {
-      ERR(c, v, "%s is missing 'path' (the program to run, without a shell)",
-          where);
+    if (s[0] != NULL &&
+        !get_duration(c, s[0], "gates.interactive_sessions.wait", 0,
+                      VG_SESSIONS_WAIT_MAX_S, &g->sessions_wait_s))
       return;
-    }
-    snprintf(key, sizeof(key), "%s.path", where);
-    if (!get_text(c, s[0], key, VG_CMD_PATH_MAX, cmd->path, sizeof(cmd->path)))
-      return;
-    if (vg_command_path_ok(cmd->path) != VG_OK) {
-      ERR(c, s[0],
-          "%s: '%.64s' is not an absolute path (like 'C:\\Scripts\\check.cmd'"
-          " or /usr/local/bin/check); no PATH search is made",
-          key, cmd->path);
-      return;
-    }
-    if (s[1] != NULL) {
-      if (s[1]->n > VG_CMD_MAX_ARGS) {
-        ERR(c, s[1], "%s.args: too many arguments (%llu; at most %d)", where,
-            (unsigned long long)s[1]->n, VG_CMD_MAX_ARGS);
-        return;
-      }
-      for (size_t i = 0; i < s[1]->n; i++) {
-        const struct node *a = s[1]->kids[i];
-        if (a->bad)
-          return;
-        if (a->type != N_SCALAR) {
-          ERR(c, a, "%s.args: an argument must be a string, not %s", where,
-              type_name(a));
-          return;
-        }
-        if (strlen(a->value) > VG_CMD_ARG_MAX) {
-          ERR(c, a, "%s.args: an argument is longer than %d characters", where,
-              VG_CMD_ARG_MAX);
-          return;
-        }
-        snprintf(cmd->args[i], sizeof(cmd->args[i]), "%s", a->value);
-      }
-      cmd->nargs = s[1]->n;
-    }
-    if (s[2] != NULL) {
-      snprintf(key, sizeof(key), "%s.timeout", where);
-      if (!get_duration(c, s[2], key, 1, VG_CMD_TIMEOUT_MAX_S, &cmd->timeout_s))
-        return;
-    }
-    cmd->set = true;
   }
+  g->sessions = true;
+}
 
-  static const struct field sessions_fields[] = {
-      {"wait", N_SCALAR, NULL, "a duration like 30m", NULL},
-  };
-
-  static void h_gate_sessions(struct ctx * c, const struct node *v, void *obj) {
-    struct vg_gates *g = obj;
-    const struct node *s[NFIELDS(sessions_fields)];
-    if (v->type == N_MAP) {
-      size_t before = c->errors;
-      walk_map(c, v, sessions_fields, NFIELDS(sessions_fields),
-               "gates.interactive_sessions", NULL, s);
-      if (c->errors != before)
-        return;
-      if (s[0] != NULL &&
-          !get_duration(c, s[0], "gates.interactive_sessions.wait", 0,
-                        VG_SESSIONS_WAIT_MAX_S, &g->sessions_wait_s))
-        return;
-    }
-    g->sessions = true;
+static void h_gate_processes(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_gates *g = obj;
+  if (v->n > VG_GATE_MAX_PROCESSES) {
+    ERR(c, v, "gates.processes: too many names (%llu; at most %d)",
+        (unsigned long long)v->n, VG_GATE_MAX_PROCESSES);
+    return;
   }
-
-  static void h_gate_processes(struct ctx * c, const struct node *v,
-                               void *obj) {
-    struct vg_gates *g = obj;
-    if (v->n > VG_GATE_MAX_PROCESSES) {
-      ERR(c, v, "gates.processes: too many names (%llu; at most %d)",
-          (unsigned long long)v->n, VG_GATE_MAX_PROCESSES);
+  for (size_t i = 0; i < v->n; i++) {
+    const struct node *it = v->kids[i];
+    if (it->bad)
+      return;
+    if (it->type != N_SCALAR) {
+      ERR(c, it,
+          "gates.processes: a process must be a program name like "
+          "\"robocopy.exe\", not %s",
+          type_name(it));
       return;
     }
-    for (size_t i = 0; i < v->n; i++) {
-      const struct node *it = v->kids[i];
-      if (it->bad)
-        return;
-      if (it->type != N_SCALAR) {
-        ERR(c, it,
-            "gates.processes: a process must be a program name like "
-            "\"robocopy.exe\", not %s",
-            type_name(it));
-        return;
-      }
-      if (!get_text(c, it, "gates.processes: a name", VG_PROCESS_NAME_MAX,
-                    g->processes[i], sizeof(g->processes[i])))
-        return;
-      if (strpbrk(it->value, "/\\") != NULL) {
-        ERR(c, it,
-            "gates.processes: '%.64s' is a path; give the program's file name "
-            "only (like \"robocopy.exe\")",
-            it->value);
-        return;
-      }
+    if (!get_text(c, it, "gates.processes: a name", VG_PROCESS_NAME_MAX,
+                  g->processes[i], sizeof(g->processes[i])))
+      return;
+    if (strpbrk(it->value, "/\\") != NULL) {
+      ERR(c, it,
+          "gates.processes: '%.64s' is a path; give the program's file name "
+          "only (like \"robocopy.exe\")",
+          it->value);
+      return;
     }
-    g->nprocesses = v->n;
   }
+  g->nprocesses = v->n;
+}
 
-  static const struct field am_gate_fields[] = {
-      {"url", N_SCALAR, NULL, "an http:// or https:// URL", NULL},
-      {"alert_filter_regexp", N_SCALAR, NULL, "a regular expression", NULL},
-      {"match_only", N_SCALAR, NULL, "true or false", NULL},
-      {"firing_only", N_SCALAR, NULL, "true or false", NULL},
-      {"on_error", N_SCALAR, NULL, "block or allow", NULL},
-  };
+static const struct field am_gate_fields[] = {
+    {"url", N_SCALAR, NULL, "an http:// or https:// URL", NULL},
+    {"alert_filter_regexp", N_SCALAR, NULL, "a regular expression", NULL},
+    {"match_only", N_SCALAR, NULL, "true or false", NULL},
+    {"firing_only", N_SCALAR, NULL, "true or false", NULL},
+    {"on_error", N_SCALAR, NULL, "block or allow", NULL},
+};
 
-  static void h_gate_am(struct ctx * c, const struct node *v, void *obj) {
-    struct vg_am_gate *am = &((struct vg_gates *)obj)->alertmanager;
-    const struct node *s[NFIELDS(am_gate_fields)];
-    size_t before = c->errors;
-    walk_map(c, v, am_gate_fields, NFIELDS(am_gate_fields),
-             "gates.alertmanager", NULL, s);
-    if (c->errors != before)
-      return;
-    if (s[0] == NULL) {
-      ERR(c, v, "gates.alertmanager is missing 'url'");
+static void h_gate_am(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_am_gate *am = &((struct vg_gates *)obj)->alertmanager;
+  const struct node *s[NFIELDS(am_gate_fields)];
+  size_t before = c->errors;
+  walk_map(c, v, am_gate_fields, NFIELDS(am_gate_fields), "gates.alertmanager",
+           NULL, s);
+  if (c->errors != before)
+    return;
+  if (s[0] == NULL) {
+    ERR(c, v, "gates.alertmanager is missing 'url'");
+    return;
+  }
+  bool ok =
+      get_url(c, s[0], "gates.alertmanager.url", am->url, sizeof(am->url));
+  if (s[1] != NULL) {
+    char err[160];
+    vg_regex *re = NULL;
+    int rc = vg_regex_compile(s[1]->value, &re, err, sizeof(err));
+    vg_regex_free(re);
+    if (rc == VG_ENOMEM) {
+      c->nomem = c->stop = true;
       return;
     }
-    bool ok =
-        get_url(c, s[0], "gates.alertmanager.url", am->url, sizeof(am->url));
-    if (s[1] != NULL) {
-      char err[160];
-      vg_regex *re = NULL;
-      int rc = vg_regex_compile(s[1]->value, &re, err, sizeof(err));
-      vg_regex_free(re);
-      if (rc == VG_ENOMEM) {
-        c->nomem = c->stop = true;
-        return;
-      }
-      if (rc != VG_OK) {
-        ERR(c, s[1], "gates.alertmanager.alert_filter_regexp: %s", err);
-        ok = false;
-      } else if (strlen(s[1]->value) > VG_FILTER_MAX) {
-        ERR(c, s[1],
-            "gates.alertmanager.alert_filter_regexp is longer than %d "
-            "characters",
-            VG_FILTER_MAX);
-        ok = false;
-      } else {
-        snprintf(am->filter, sizeof(am->filter), "%s", s[1]->value);
-      }
-    }
-    if (s[2] != NULL &&
-        !get_bool(c, s[2], "gates.alertmanager.match_only", &am->match_only))
+    if (rc != VG_OK) {
+      ERR(c, s[1], "gates.alertmanager.alert_filter_regexp: %s", err);
       ok = false;
-    if (s[3] != NULL &&
-        !get_bool(c, s[3], "gates.alertmanager.firing_only", &am->firing_only))
+    } else if (strlen(s[1]->value) > VG_FILTER_MAX) {
+      ERR(c, s[1],
+          "gates.alertmanager.alert_filter_regexp is longer than %d "
+          "characters",
+          VG_FILTER_MAX);
       ok = false;
-    if (s[4] != NULL) {
-      if (strcmp(s[4]->value, "block") == 0) {
-        am->block_on_error = true;
-      } else if (strcmp(s[4]->value, "allow") == 0) {
-        am->block_on_error = false;
-      } else {
-        ERR(c, s[4],
-            "gates.alertmanager.on_error must be block or allow, not "
-            "'%.32s'",
-            s[4]->value);
-        ok = false;
-      }
+    } else {
+      snprintf(am->filter, sizeof(am->filter), "%s", s[1]->value);
     }
-    if (ok && am->match_only && am->filter[0] == '\0') {
-      ERR(c, s[2],
-          "gates.alertmanager.match_only needs alert_filter_regexp (only "
-          "alerts matching it would block)");
+  }
+  if (s[2] != NULL &&
+      !get_bool(c, s[2], "gates.alertmanager.match_only", &am->match_only))
+    ok = false;
+  if (s[3] != NULL &&
+      !get_bool(c, s[3], "gates.alertmanager.firing_only", &am->firing_only))
+    ok = false;
+  if (s[4] != NULL) {
+    if (strcmp(s[4]->value, "block") == 0) {
+      am->block_on_error = true;
+    } else if (strcmp(s[4]->value, "allow") == 0) {
+      am->block_on_error = false;
+    } else {
+      ERR(c, s[4],
+          "gates.alertmanager.on_error must be block or allow, not "
+          "'%.32s'",
+          s[4]->value);
       ok = false;
     }
-    am->set = ok;
   }
-
-  static void h_gate_command(struct ctx * c, const struct node *v, void *obj) {
-    get_command(c, v, "gates.command", &((struct vg_gates *)obj)->command);
+  if (ok && am->match_only && am->filter[0] == '\0') {
+    ERR(c, s[2],
+        "gates.alertmanager.match_only needs alert_filter_regexp (only "
+        "alerts matching it would block)");
+    ok = false;
   }
+  am->set = ok;
+}
 
-  static const struct field gates_fields[] = {
-      {"interactive_sessions", N_MAP | N_NULL, h_gate_sessions,
-       "a mapping like { wait: 30m }", NULL},
-      {"processes", N_SEQ, h_gate_processes,
-       "a list of program names like [ \"robocopy.exe\" ]", NULL},
-      {"alertmanager", N_MAP, h_gate_am, "a mapping with url and options",
-       NULL},
-      {"command", N_MAP, h_gate_command,
-       "a mapping like { path: 'C:\\Scripts\\may-reboot.cmd', timeout: 60s }",
-       NULL},
-  };
+static void h_gate_command(struct ctx *c, const struct node *v, void *obj) {
+  get_command(c, v, "gates.command", &((struct vg_gates *)obj)->command);
+}
 
-  static void h_gates(struct ctx * c, const struct node *v, void *obj) {
-    const struct node *seen[NFIELDS(gates_fields)];
-    (void)obj;
-    if (v->type == N_NULL)
-      return;
-    walk_map(c, v, gates_fields, NFIELDS(gates_fields), "gates",
-             vg_policy_gates_mut(c->p), seen);
+static const struct field gates_fields[] = {
+    {"interactive_sessions", N_MAP | N_NULL, h_gate_sessions,
+     "a mapping like { wait: 30m }", NULL},
+    {"processes", N_SEQ, h_gate_processes,
+     "a list of program names like [ \"robocopy.exe\" ]", NULL},
+    {"alertmanager", N_MAP, h_gate_am, "a mapping with url and options", NULL},
+    {"command", N_MAP, h_gate_command,
+     "a mapping like { path: 'C:\\Scripts\\may-reboot.cmd', timeout: 60s }",
+     NULL},
+};
+
+static void h_gates(struct ctx *c, const struct node *v, void *obj) {
+  const struct node *seen[NFIELDS(gates_fields)];
+  (void)obj;
+  if (v->type == N_NULL)
+    return;
+  walk_map(c, v, gates_fields, NFIELDS(gates_fields), "gates",
+           vg_policy_gates_mut(c->p), seen);
+}
+
+static void h_hook_pre(struct ctx *c, const struct node *v, void *obj) {
+  get_command(c, v, "hooks.pre_reboot", &((struct vg_hooks *)obj)->pre_reboot);
+}
+
+static void h_hook_post(struct ctx *c, const struct node *v, void *obj) {
+  get_command(c, v, "hooks.post_boot", &((struct vg_hooks *)obj)->post_boot);
+}
+
+static const struct field hooks_fields[] = {
+    {"pre_reboot", N_MAP, h_hook_pre, "a mapping with path, args and timeout",
+     NULL},
+    {"post_boot", N_MAP, h_hook_post, "a mapping with path, args and timeout",
+     NULL},
+};
+
+static void h_hooks(struct ctx *c, const struct node *v, void *obj) {
+  const struct node *seen[NFIELDS(hooks_fields)];
+  (void)obj;
+  if (v->type == N_NULL)
+    return;
+  walk_map(c, v, hooks_fields, NFIELDS(hooks_fields), "hooks",
+           vg_policy_hooks_mut(c->p), seen);
+}
+
+static const struct field notify_am_fields[] = {
+    {"url", N_SCALAR, NULL, "an http:// or https:// URL", NULL},
+    {"labels", N_MAP, NULL, "a mapping of label names to values", NULL},
+    {"silence", N_SCALAR, NULL, "a duration like 30m (0 = no silence)", NULL},
+};
+
+static void h_notify_am(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_notify *n = obj;
+  const struct node *s[NFIELDS(notify_am_fields)];
+  size_t before = c->errors;
+  walk_map(c, v, notify_am_fields, NFIELDS(notify_am_fields),
+           "notify.alertmanager", NULL, s);
+  if (c->errors != before)
+    return;
+  if (s[0] == NULL) {
+    ERR(c, v, "notify.alertmanager is missing 'url'");
+    return;
   }
-
-  static void h_hook_pre(struct ctx * c, const struct node *v, void *obj) {
-    get_command(c, v, "hooks.pre_reboot",
-                &((struct vg_hooks *)obj)->pre_reboot);
-  }
-
-  static void h_hook_post(struct ctx * c, const struct node *v, void *obj) {
-    get_command(c, v, "hooks.post_boot", &((struct vg_hooks *)obj)->post_boot);
-  }
-
-  static const struct field hooks_fields[] = {
-      {"pre_reboot", N_MAP, h_hook_pre, "a mapping with path, args and timeout",
-       NULL},
-      {"post_boot", N_MAP, h_hook_post, "a mapping with path, args and timeout",
-       NULL},
-  };
-
-  static void h_hooks(struct ctx * c, const struct node *v, void *obj) {
-    const struct node *seen[NFIELDS(hooks_fields)];
-    (void)obj;
-    if (v->type == N_NULL)
-      return;
-    walk_map(c, v, hooks_fields, NFIELDS(hooks_fields), "hooks",
-             vg_policy_hooks_mut(c->p), seen);
-  }
-
-  static const struct field notify_am_fields[] = {
-      {"url", N_SCALAR, NULL, "an http:// or https:// URL", NULL},
-      {"labels", N_MAP, NULL, "a mapping of label names to values", NULL},
-      {"silence", N_SCALAR, NULL, "a duration like 30m (0 = no silence)", NULL},
-  };
-
-  static void h_notify_am(struct ctx * c, const struct node *v, void *obj) {
-    struct vg_notify *n = obj;
-    const struct node *s[NFIELDS(notify_am_fields)];
-    size_t before = c->errors;
-    walk_map(c, v, notify_am_fields, NFIELDS(notify_am_fields),
-             "notify.alertmanager", NULL, s);
-    if (c->errors != before)
-      return;
-    if (s[0] == NULL) {
-      ERR(c, v, "notify.alertmanager is missing 'url'");
+  if (!get_url(c, s[0], "notify.alertmanager.url", n->url, sizeof(n->url)))
+    return;
+  if (s[1] != NULL) {
+    const struct node *l = s[1];
+    if (l->n / 2 > VG_NOTIFY_MAX_LABELS) {
+      ERR(c, l, "notify.alertmanager.labels: too many labels (at most %d)",
+          VG_NOTIFY_MAX_LABELS);
       return;
     }
-    if (!get_url(c, s[0], "notify.alertmanager.url", n->url, sizeof(n->url)))
-      return;
-    if (s[1] != NULL) {
-      const struct node *l = s[1];
-      if (l->n / 2 > VG_NOTIFY_MAX_LABELS) {
-        ERR(c, l, "notify.alertmanager.labels: too many labels (at most %d)",
-            VG_NOTIFY_MAX_LABELS);
+    for (size_t i = 0; i + 1 < l->n; i += 2) {
+      const struct node *k = l->kids[i], *val = l->kids[i + 1];
+      if (k->bad || val->bad)
+        return;
+      if (k->type != N_SCALAR || vg_label_name_ok(k->value) != VG_OK ||
+          strlen(k->value) > VG_LABEL_NAME_MAX) {
+        ERR(c, k,
+            "notify.alertmanager.labels: '%.64s' is not a label name "
+            "(letters, digits and _, not starting with a digit, at most %d)",
+            k->type == N_SCALAR ? k->value : "?", VG_LABEL_NAME_MAX);
         return;
       }
-      for (size_t i = 0; i + 1 < l->n; i += 2) {
-        const struct node *k = l->kids[i], *val = l->kids[i + 1];
-        if (k->bad || val->bad)
-          return;
-        if (k->type != N_SCALAR || vg_label_name_ok(k->value) != VG_OK ||
-            strlen(k->value) > VG_LABEL_NAME_MAX) {
-          ERR(c, k,
-              "notify.alertmanager.labels: '%.64s' is not a label name "
-              "(letters, digits and _, not starting with a digit, at most %d)",
-              k->type == N_SCALAR ? k->value : "?", VG_LABEL_NAME_MAX);
-          return;
-        }
-        if (strcmp(k->value, "instance") == 0 ||
-            strcmp(k->value, "alertname") == 0) {
-          ERR(c, k,
-              "notify.alertmanager.labels: '%s' is set by the agent and cannot "
-              "be configured",
+      if (strcmp(k->value, "instance") == 0 ||
+          strcmp(k->value, "alertname") == 0) {
+        ERR(c, k,
+            "notify.alertmanager.labels: '%s' is set by the agent and cannot "
+            "be configured",
+            k->value);
+        return;
+      }
+      for (size_t j = 0; j < i; j += 2)
+        if (strcmp(l->kids[j]->value, k->value) == 0) {
+          ERR(c, k, "notify.alertmanager.labels: duplicate label '%s'",
               k->value);
           return;
         }
-        for (size_t j = 0; j < i; j += 2)
-          if (strcmp(l->kids[j]->value, k->value) == 0) {
-            ERR(c, k, "notify.alertmanager.labels: duplicate label '%s'",
-                k->value);
-            return;
-          }
-        if (val->type != N_SCALAR || val->value[0] == '\0' ||
-            strlen(val->value) > VG_LABEL_VALUE_MAX) {
-          ERR(c, val,
-              "notify.alertmanager.labels.%s must be a non-empty string of at "
-              "most %d characters",
-              k->value, VG_LABEL_VALUE_MAX);
-          return;
-        }
-        size_t at = i / 2;
-        snprintf(n->label_names[at], sizeof(n->label_names[at]), "%s",
-                 k->value);
-        snprintf(n->label_values[at], sizeof(n->label_values[at]), "%s",
-                 val->value);
-      }
-      n->nlabels = l->n / 2;
-    }
-    if (s[2] != NULL && !get_duration(c, s[2], "notify.alertmanager.silence", 0,
-                                      VG_SILENCE_MAX_S, &n->silence_s))
-      return;
-    n->set = true;
-  }
-
-  static const struct field notify_fields[] = {
-      {"alertmanager", N_MAP, h_notify_am,
-       "a mapping with url, labels and silence", NULL},
-  };
-
-  static void h_notify(struct ctx * c, const struct node *v, void *obj) {
-    const struct node *seen[NFIELDS(notify_fields)];
-    (void)obj;
-    if (v->type == N_NULL)
-      return;
-    walk_map(c, v, notify_fields, NFIELDS(notify_fields), "notify",
-             vg_policy_notify_mut(c->p), seen);
-  }
-
-  /* The top level. timezone is handled first: blackouts depend on it. */
-  static const struct field top_fields[] = {
-      {"threshold", N_SCALAR, h_threshold, "a number from 1 to 63",
-       "threshold"},
-      {"timezone", N_SCALAR, NULL, "local, UTC, +HH:MM or -HH:MM", "timezone"},
-      {"count_failed_backups", N_SCALAR, h_count_failed, "true or false",
-       "count_failed_backups"},
-      {"maintenance_windows", N_SEQ, h_windows, "a list of windows",
-       "maintenance_windows"},
-      {"blackouts", N_SEQ | N_NULL, h_blackouts, "a list of blackouts",
-       "blackouts"},
-      {"reboot", N_MAP | N_NULL, h_reboot, "a mapping of reboot settings",
-       NULL},
-      {"dry_run", N_SCALAR, h_dry_run, "true or false", "dry_run"},
-      {"metrics_file", N_SCALAR | N_NULL, h_metrics_file, "a file path",
-       "metrics_file"},
-      {"fleet_lock", N_MAP, h_fleet_lock,
-       "a mapping with url, group, id, retry", NULL},
-      {"gates", N_MAP | N_NULL, h_gates, "a mapping of gates", NULL},
-      {"hooks", N_MAP | N_NULL, h_hooks, "a mapping of hooks", NULL},
-      {"notify", N_MAP | N_NULL, h_notify, "a mapping of notifications", NULL},
-  };
-
-  /* Applies the timezone key, if present and well-formed, before the rest. */
-  static void pre_timezone(struct ctx * c, const struct node *root) {
-    for (size_t i = 0; i + 1 < root->n; i += 2) {
-      const struct node *k = root->kids[i], *v = root->kids[i + 1];
-      if (k->type == N_SCALAR && strcmp(k->value, "timezone") == 0 &&
-          v->type == N_SCALAR) {
-        h_timezone(c, v, NULL);
+      if (val->type != N_SCALAR || val->value[0] == '\0' ||
+          strlen(val->value) > VG_LABEL_VALUE_MAX) {
+        ERR(c, val,
+            "notify.alertmanager.labels.%s must be a non-empty string of at "
+            "most %d characters",
+            k->value, VG_LABEL_VALUE_MAX);
         return;
       }
+      size_t at = i / 2;
+      snprintf(n->label_names[at], sizeof(n->label_names[at]), "%s", k->value);
+      snprintf(n->label_values[at], sizeof(n->label_values[at]), "%s",
+               val->value);
     }
+    n->nlabels = l->n / 2;
   }
+  if (s[2] != NULL && !get_duration(c, s[2], "notify.alertmanager.silence", 0,
+                                    VG_SILENCE_MAX_S, &n->silence_s))
+    return;
+  n->set = true;
+}
 
-  static void load_root(struct ctx * c, const struct node *root) {
-    const struct node *seen[NFIELDS(top_fields)];
-    if (root->type != N_MAP) {
-      ERR(c, root,
-          "the policy must be a mapping of keys (like 'threshold: 56'), not %s",
-          type_name(root));
+static const struct field notify_fields[] = {
+    {"alertmanager", N_MAP, h_notify_am,
+     "a mapping with url, labels and silence", NULL},
+};
+
+static void h_notify(struct ctx *c, const struct node *v, void *obj) {
+  const struct node *seen[NFIELDS(notify_fields)];
+  (void)obj;
+  if (v->type == N_NULL)
+    return;
+  walk_map(c, v, notify_fields, NFIELDS(notify_fields), "notify",
+           vg_policy_notify_mut(c->p), seen);
+}
+
+/* The top level. timezone is handled first: blackouts depend on it. */
+static const struct field top_fields[] = {
+    {"threshold", N_SCALAR, h_threshold, "a number from 1 to 63", "threshold"},
+    {"timezone", N_SCALAR, NULL, "local, UTC, +HH:MM or -HH:MM", "timezone"},
+    {"count_failed_backups", N_SCALAR, h_count_failed, "true or false",
+     "count_failed_backups"},
+    {"maintenance_windows", N_SEQ, h_windows, "a list of windows",
+     "maintenance_windows"},
+    {"blackouts", N_SEQ | N_NULL, h_blackouts, "a list of blackouts",
+     "blackouts"},
+    {"reboot", N_MAP | N_NULL, h_reboot, "a mapping of reboot settings", NULL},
+    {"dry_run", N_SCALAR, h_dry_run, "true or false", "dry_run"},
+    {"metrics_file", N_SCALAR | N_NULL, h_metrics_file, "a file path",
+     "metrics_file"},
+    {"fleet_lock", N_MAP, h_fleet_lock, "a mapping with url, group, id, retry",
+     NULL},
+    {"gates", N_MAP | N_NULL, h_gates, "a mapping of gates", NULL},
+    {"hooks", N_MAP | N_NULL, h_hooks, "a mapping of hooks", NULL},
+    {"notify", N_MAP | N_NULL, h_notify, "a mapping of notifications", NULL},
+};
+
+/* Applies the timezone key, if present and well-formed, before the rest. */
+static void pre_timezone(struct ctx *c, const struct node *root) {
+  for (size_t i = 0; i + 1 < root->n; i += 2) {
+    const struct node *k = root->kids[i], *v = root->kids[i + 1];
+    if (k->type == N_SCALAR && strcmp(k->value, "timezone") == 0 &&
+        v->type == N_SCALAR) {
+      h_timezone(c, v, NULL);
       return;
     }
-    pre_timezone(c, root);
-    walk_map(c, root, top_fields, NFIELDS(top_fields), "the policy", NULL,
-             seen);
-    if (seen[3] == NULL && !c->stop)
-      ERR(c, root,
-          "missing required key 'maintenance_windows' (for example: "
-          "maintenance_windows: [\"sun 02:00 3h\"])");
   }
+}
 
-  /* ---- Entry points ---- */
-
-  /*
-   * Orders the diagnostics from index first on by position (stable), so that
-   * problems found while building the tree (aliases) and while walking the
-   * schema read top to bottom.
-   */
-  static void sort_diags(vg_diags * d, size_t first) {
-    for (size_t i = first + 1; i < d->n; i++) {
-      struct vg_diag tmp = d->items[i];
-      size_t j = i;
-      while (j > first && (d->items[j - 1].line > tmp.line ||
-                           (d->items[j - 1].line == tmp.line &&
-                            d->items[j - 1].col > tmp.col))) {
-        d->items[j] = d->items[j - 1];
-        j--;
-      }
-      d->items[j] = tmp;
-    }
+static void load_root(struct ctx *c, const struct node *root) {
+  const struct node *seen[NFIELDS(top_fields)];
+  if (root->type != N_MAP) {
+    ERR(c, root,
+        "the policy must be a mapping of keys (like 'threshold: 56'), not %s",
+        type_name(root));
+    return;
   }
+  pre_timezone(c, root);
+  walk_map(c, root, top_fields, NFIELDS(top_fields), "the policy", NULL, seen);
+  if (seen[3] == NULL && !c->stop)
+    ERR(c, root,
+        "missing required key 'maintenance_windows' (for example: "
+        "maintenance_windows: [\"sun 02:00 3h\"])");
+}
 
-  int vg_policy_load_string(const char *name, const char *buf, size_t len,
-                            vg_policy **out, vg_diags *d) {
-    struct ctx c;
-    memset(&c, 0, sizeof(c));
-    c.name = name ? name : "policy";
-    c.d = d;
-    c.buf = buf;
-    c.len = len;
-    c.anchor_diag = c.alias_diag = SIZE_MAX;
-    *out = NULL;
-    size_t first = d->n;
-    if (len > POLICY_MAX_BYTES) {
-      vg_diags_add(d, c.name, 0, 0,
-                   "policy is larger than 1 MiB (%llu bytes); is this the "
-                   "right file?",
-                   (unsigned long long)len);
-      return VG_EINVAL;
+/* ---- Entry points ---- */
+
+/*
+ * Orders the diagnostics from index first on by position (stable), so that
+ * problems found while building the tree (aliases) and while walking the
+ * schema read top to bottom.
+ */
+static void sort_diags(vg_diags *d, size_t first) {
+  for (size_t i = first + 1; i < d->n; i++) {
+    struct vg_diag tmp = d->items[i];
+    size_t j = i;
+    while (j > first && (d->items[j - 1].line > tmp.line ||
+                         (d->items[j - 1].line == tmp.line &&
+                          d->items[j - 1].col > tmp.col))) {
+      d->items[j] = d->items[j - 1];
+      j--;
     }
-    if (buf == NULL && len > 0)
-      return VG_EINVAL;
-    c.p = vg_policy_new();
-    if (c.p == NULL)
-      return VG_ENOMEM;
-    if (check_tabs(&c)) {
-      vg_policy_free(c.p);
-      return c.nomem ? VG_ENOMEM : VG_EINVAL;
-    }
-    if (!yaml_parser_initialize(&c.parser)) {
-      vg_policy_free(c.p);
-      return VG_ENOMEM;
-    }
-    yaml_parser_set_input_string(&c.parser,
-                                 (const unsigned char *)(buf ? buf : ""), len);
-    struct node *root = parse_tree(&c);
-    yaml_parser_delete(&c.parser);
-    if (root != NULL) {
-      load_root(&c, root);
-      node_free(root);
-    }
-    if (c.errors == 0 && !c.nomem &&
-        vg_policy_validate(c.p, c.name, d) != VG_OK)
-      c.errors++;
-    note_repeats(&c);
-    if (!c.stop)
-      sort_diags(d, first);
-    if (c.nomem || c.errors > 0) {
-      vg_policy_free(c.p);
-      if (c.nomem)
-        return VG_ENOMEM;
-      return VG_EINVAL;
-    }
-    *out = c.p;
-    return VG_OK;
+    d->items[j] = tmp;
   }
+}
 
-  int vg_policy_load_file(const char *path, vg_policy **out, vg_diags *d) {
-    struct stat st;
-    FILE *f;
-    char *buf;
-    size_t len = 0;
-    *out = NULL;
-    if (stat(path, &st) != 0) {
-      int e = errno;
-      vg_diags_add(d, path, 0, 0, "cannot read the policy: %s", strerror(e));
-      return e == ENOENT || e == ENOTDIR ? VG_ENOENT : VG_EIO;
-    }
-    if (S_ISDIR(st.st_mode)) {
-      vg_diags_add(d, path, 0, 0, "is a directory, not a policy file");
-      return VG_EIO;
-    }
-    if (st.st_size > POLICY_MAX_BYTES) {
-      vg_diags_add(d, path, 0, 0,
-                   "policy is larger than 1 MiB (%lld bytes); is this the "
-                   "right file?",
-                   (long long)st.st_size);
-      return VG_EINVAL;
-    }
-    f = fopen(path, "rb");
-    if (f == NULL) {
-      int e = errno;
-      vg_diags_add(d, path, 0, 0, "cannot read the policy: %s", strerror(e));
-      return e == ENOENT ? VG_ENOENT : VG_EIO;
-    }
-    /* Read at most one byte past the limit: the file may have grown. */
-    buf = malloc(POLICY_MAX_BYTES + 1);
-    if (buf == NULL) {
-      fclose(f);
+int vg_policy_load_string(const char *name, const char *buf, size_t len,
+                          vg_policy **out, vg_diags *d) {
+  struct ctx c;
+  memset(&c, 0, sizeof(c));
+  c.name = name ? name : "policy";
+  c.d = d;
+  c.buf = buf;
+  c.len = len;
+  c.anchor_diag = c.alias_diag = SIZE_MAX;
+  *out = NULL;
+  size_t first = d->n;
+  if (len > POLICY_MAX_BYTES) {
+    vg_diags_add(d, c.name, 0, 0,
+                 "policy is larger than 1 MiB (%llu bytes); is this the "
+                 "right file?",
+                 (unsigned long long)len);
+    return VG_EINVAL;
+  }
+  if (buf == NULL && len > 0)
+    return VG_EINVAL;
+  c.p = vg_policy_new();
+  if (c.p == NULL)
+    return VG_ENOMEM;
+  if (check_tabs(&c)) {
+    vg_policy_free(c.p);
+    return c.nomem ? VG_ENOMEM : VG_EINVAL;
+  }
+  if (!yaml_parser_initialize(&c.parser)) {
+    vg_policy_free(c.p);
+    return VG_ENOMEM;
+  }
+  yaml_parser_set_input_string(&c.parser,
+                               (const unsigned char *)(buf ? buf : ""), len);
+  struct node *root = parse_tree(&c);
+  yaml_parser_delete(&c.parser);
+  if (root != NULL) {
+    load_root(&c, root);
+    node_free(root);
+  }
+  if (c.errors == 0 && !c.nomem && vg_policy_validate(c.p, c.name, d) != VG_OK)
+    c.errors++;
+  note_repeats(&c);
+  if (!c.stop)
+    sort_diags(d, first);
+  if (c.nomem || c.errors > 0) {
+    vg_policy_free(c.p);
+    if (c.nomem)
       return VG_ENOMEM;
-    }
-    len = fread(buf, 1, POLICY_MAX_BYTES + 1, f);
-    if (ferror(f)) {
-      int e = errno;
-      vg_diags_add(d, path, 0, 0, "cannot read the policy: %s", strerror(e));
-      free(buf);
-      fclose(f);
-      return VG_EIO;
-    }
+    return VG_EINVAL;
+  }
+  *out = c.p;
+  return VG_OK;
+}
+
+int vg_policy_load_file(const char *path, vg_policy **out, vg_diags *d) {
+  struct stat st;
+  FILE *f;
+  char *buf;
+  size_t len = 0;
+  *out = NULL;
+  if (stat(path, &st) != 0) {
+    int e = errno;
+    vg_diags_add(d, path, 0, 0, "cannot read the policy: %s", strerror(e));
+    return e == ENOENT || e == ENOTDIR ? VG_ENOENT : VG_EIO;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    vg_diags_add(d, path, 0, 0, "is a directory, not a policy file");
+    return VG_EIO;
+  }
+  if (st.st_size > POLICY_MAX_BYTES) {
+    vg_diags_add(d, path, 0, 0,
+                 "policy is larger than 1 MiB (%lld bytes); is this the "
+                 "right file?",
+                 (long long)st.st_size);
+    return VG_EINVAL;
+  }
+  f = fopen(path, "rb");
+  if (f == NULL) {
+    int e = errno;
+    vg_diags_add(d, path, 0, 0, "cannot read the policy: %s", strerror(e));
+    return e == ENOENT ? VG_ENOENT : VG_EIO;
+  }
+  /* Read at most one byte past the limit: the file may have grown. */
+  buf = malloc(POLICY_MAX_BYTES + 1);
+  if (buf == NULL) {
     fclose(f);
-    int rc = vg_policy_load_string(path, buf, len, out, d);
-    free(buf);
-    return rc;
+    return VG_ENOMEM;
   }
+  len = fread(buf, 1, POLICY_MAX_BYTES + 1, f);
+  if (ferror(f)) {
+    int e = errno;
+    vg_diags_add(d, path, 0, 0, "cannot read the policy: %s", strerror(e));
+    free(buf);
+    fclose(f);
+    return VG_EIO;
+  }
+  fclose(f);
+  int rc = vg_policy_load_string(path, buf, len, out, d);
+  free(buf);
+  return rc;
+}
