@@ -190,7 +190,7 @@ static void test_bad(void **st) {
     vg_diags d = {0};
     vg_policy *p = load(bad[i].yaml, &d);
     if (p != NULL)
-      fail_msg("case %zu loaded: %s", i, bad[i].yaml);
+      fail_msg("case %u loaded: %s", (unsigned)i, bad[i].yaml);
     bool found = false;
     for (size_t k = 0; k < d.n; k++)
       if (d.items[k].line == bad[i].line && d.items[k].col == bad[i].col &&
@@ -200,8 +200,8 @@ static void test_bad(void **st) {
       for (size_t k = 0; k < d.n; k++)
         print_error("  got %d:%d: %s\n", d.items[k].line, d.items[k].col,
                     d.items[k].msg);
-      print_error("case %zu: expected %d:%d: %s\n", i, bad[i].line, bad[i].col,
-                  bad[i].msg);
+      print_error("case %u: expected %d:%d: %s\n", (unsigned)i, bad[i].line,
+                  bad[i].col, bad[i].msg);
       failures++;
     }
     vg_diags_free(&d);
