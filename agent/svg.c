@@ -85,6 +85,8 @@ void vg_svg_escaped(struct vg_svg *s, const char *text) {
 }
 
 /* Formats into buf (truncated to its size) and writes it escaped. */
+static void escaped_v(struct vg_svg *s, const char *fmt, va_list ap)
+    VG_PRINTF(2, 0);
 static void escaped_v(struct vg_svg *s, const char *fmt, va_list ap) {
   char buf[2048];
   int n = vsnprintf(buf, sizeof(buf), fmt, ap);
