@@ -198,19 +198,31 @@ static void on_computer(const struct vg_event *ev, void *ud) {
     snprintf(name, sizeof(ev->computer), "%s", ev->computer);
 }
 
+/* Reads the events at path up to the first with a Computer name, into
+ * name (sizeof(ev->computer) bytes); leaves it empty when there is none. */
+static void first_computer(const char *path, char *name) {
+  FILE *f = fopen(path, "rb");
+  vg_evparser *ep = vg_evparser_new(on_computer, name);
+  char buf[16384];
+  size_t n;
+  while (f != NULL && ep != NULL && name[0] == '\0' &&
+         (n = fread(buf, 1, sizeof(buf), f)) > 0)
+    if (vg_evparser_feed(ep, buf, n) != 0)
+      break;
+  vg_evparser_free(ep);
+  if (f != NULL)
+    fclose(f);
+}
+
 /* Writes the picture of --svg; the server name is --server, else the first
  * Computer of the events. Returns an exit code. */
 static int replay_svg(const struct replay_args *a, const vg_policy *p,
                       vg_replay *r, const struct replay_out *out) {
   char server[sizeof(((struct vg_event *)0)->computer)] = "";
-  if (a->server != NULL) {
+  if (a->server != NULL)
     snprintf(server, sizeof(server), "%s", a->server);
-  } else {
-    vg_evparser *ep = vg_evparser_new(on_computer, server);
-    if (ep != NULL)
-      vg_evparser_parse_file(ep, a->epath);
-    vg_evparser_free(ep);
-  }
+  else
+    first_computer(a->epath, server);
   if (out->pic_err != 0) {
     fprintf(stderr, "vssguard: %s: %s\n", a->svg, vg_strerror(out->pic_err));
     return VG_EXIT_FAIL;

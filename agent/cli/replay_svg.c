@@ -100,25 +100,53 @@ int replay_pic_add(replay_pic *rp, const struct vg_replay_entry *e) {
   return 0;
 }
 
-/* The count as a step line: flat until a change, then up or down. */
+/* The part of the step line within one column of half a pixel: the
+ * counts it visits, drawn as one vertical stroke, and the last one. */
+struct column {
+  double x;
+  int lo, hi, last;
+};
+
+static void flush_column(struct vg_svg *s, const struct column *c, int *cur) {
+  vg_svg_raw(s, " H%.1f", c->x);
+  int ends[3] = {c->lo, c->hi, c->last};
+  if (c->last == c->lo) { /* end at the low end: visit the high end first */
+    ends[0] = c->hi;
+    ends[1] = c->lo;
+  }
+  for (int i = 0; i < 3; i++)
+    if (ends[i] != *cur) {
+      vg_svg_raw(s, " V%.1f", pic_y(ends[i]));
+      *cur = ends[i];
+    }
+}
+
+/* The count as a step line: flat until a change, then up or down. Changes
+ * within half a pixel of each other share one vertical stroke, so that the
+ * picture of a million events stays small. */
 static void step_line(struct picture *pc, const replay_pic *rp, int final) {
   struct vg_svg *s = &pc->svg;
   int cur = rp->nsteps ? rp->steps[0].before : final;
   vg_svg_raw(s, "<path class=\"line-count\" d=\"M%.1f,%.1f", pic_x(pc, pc->t0),
              pic_y(cur));
-  double lastx = -1;
+  struct column c = {-1, cur, cur, cur};
+  bool open = false;
   for (size_t i = 0; i < rp->nsteps; i++) {
     const struct step *st = &rp->steps[i];
-    double x = pic_x(pc, st->at);
-    if (x != lastx)
-      vg_svg_raw(s, " H%.1f", x);
-    if (st->before != cur)
-      vg_svg_raw(s, " V%.1f", pic_y(st->before));
-    if (st->after != st->before)
-      vg_svg_raw(s, " V%.1f", pic_y(st->after));
-    cur = st->after;
-    lastx = x;
+    double x = (double)(long long)(pic_x(pc, st->at) * 2 + 0.5) / 2;
+    if (open && x != c.x)
+      flush_column(s, &c, &cur);
+    if (!open || x != c.x)
+      c = (struct column){x, c.last, c.last, c.last};
+    open = true;
+    int lo = st->before < st->after ? st->before : st->after;
+    int hi = st->before < st->after ? st->after : st->before;
+    c.lo = lo < c.lo ? lo : c.lo;
+    c.hi = hi > c.hi ? hi : c.hi;
+    c.last = st->after;
   }
+  if (open)
+    flush_column(s, &c, &cur);
   vg_svg_raw(s,
              " H%.1f\" fill=\"none\" stroke=\"#0072B2\" stroke-width=\"2.5\" "
              "stroke-linejoin=\"round\"/>\n",
