@@ -150,7 +150,12 @@ static bool digits(const char **s, int n, int *out) {
 }
 
 int vg_event_parse_time(const char *s, vg_wall_t *out) {
+  return vg_event_parse_time_frac(s, out, NULL);
+}
+
+int vg_event_parse_time_frac(const char *s, vg_wall_t *out, uint32_t *frac) {
   int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+  uint32_t f = 0;
   if (s == NULL || !digits(&s, 4, &y) || *s++ != '-' || !digits(&s, 2, &mo) ||
       *s++ != '-' || !digits(&s, 2, &d))
     return VG_EINVAL;
@@ -164,8 +169,12 @@ int vg_event_parse_time(const char *s, vg_wall_t *out) {
     s++;
     if (*s < '0' || *s > '9')
       return VG_EINVAL;
-    while (*s >= '0' && *s <= '9')
-      s++;
+    int n = 0;
+    for (; *s >= '0' && *s <= '9'; s++, n++)
+      if (n < 7)
+        f = f * 10 + (uint32_t)(*s - '0');
+    for (; n < 7; n++)
+      f *= 10;
   }
   if (*s == 'Z' || *s == 'z') {
     s++;
@@ -189,6 +198,8 @@ int vg_event_parse_time(const char *s, vg_wall_t *out) {
   int64_t t = vg_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
   t -= sign * (oh * 3600 + om * 60);
   *out = (vg_wall_t)t;
+  if (frac != NULL)
+    *frac = f;
   return VG_OK;
 }
 
@@ -261,7 +272,8 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **atts) {
       const char *v = attr(atts, "SystemTime");
       if (!once(p, SEEN_TIME, "TimeCreated"))
         return;
-      if (v == NULL || vg_event_parse_time(v, &p->ev.time) != VG_OK)
+      if (v == NULL ||
+          vg_event_parse_time_frac(v, &p->ev.time, &p->ev.time_100ns) != VG_OK)
         fail(p, "bad TimeCreated SystemTime \"%.40s\"", v ? v : "(none)");
     } else if (strcmp(name, "EventID") == 0) {
       if (once(p, SEEN_EVENTID, "EventID"))

@@ -29,7 +29,6 @@ struct vg_replay {
   bool diverged;     /* a simulated reboot, no recorded boot since */
   bool ignored_told; /* CALIBRATION_IGNORED reported since that reboot */
   char last_postpone[256];
-  vg_wall_t last_failed_run; /* RUN_FAILED reported for this run start */
   size_t rcap;
   int err; /* first error met inside the parser callback */
   struct vg_replay_stats st;
@@ -350,9 +349,7 @@ int vg_replay_event(vg_replay *r, const struct vg_event *ev) {
     note_change(r);
     if (tr.uncounted && r->st.runs_counted > 0)
       r->st.runs_counted--;
-    if (tr.failed && !vg_policy_count_failed(r->policy) &&
-        tr.run_start != r->last_failed_run) {
-      r->last_failed_run = tr.run_start;
+    if (tr.newly_failed && !vg_policy_count_failed(r->policy)) {
       r->st.runs_failed_ignored++;
       e.kind = VG_REPLAY_RUN_FAILED;
       emit(r, &e);
@@ -377,52 +374,54 @@ int vg_replay_event(vg_replay *r, const struct vg_event *ev) {
   return 0;
 }
 
-static void on_event(const struct vg_event *ev, void *ud) {
-  vg_replay *r = ud;
-  if (r->err != 0)
-    return;
-  int rc = vg_replay_event(r, ev);
-  if (rc != 0)
-    r->err = rc;
-}
-
-int vg_replay_file(vg_replay *r, const char *path) {
-  vg_evparser *p = vg_evparser_new(on_event, r);
-  if (p == NULL)
-    return VG_ENOMEM;
-  int rc = vg_evparser_parse_file(p, path);
-  r->st.malformed += vg_evparser_skipped(p);
-  vg_evparser_free(p);
-  if (rc == 0)
-    rc = r->err;
-  r->st.final_count = vg_state_count(r->state);
-  return rc;
+const char *vg_replay_order_name(enum vg_replay_order o) {
+  switch (o) {
+  case VG_REPLAY_ORDER_NONE: return "none";
+  case VG_REPLAY_ORDER_OLDEST_FIRST: return "oldest first";
+  case VG_REPLAY_ORDER_NEWEST_FIRST: return "newest first";
+  case VG_REPLAY_ORDER_INTERLEAVED: return "interleaved";
+  }
+  return "?";
 }
 
 /*
  * A compact copy of the parts of an event the tracker reads, for sorting.
- * Channel and provider are interned; BackupTime and the text are kept only
- * when present.
+ * Channel and provider are interned; the named fields the tracker reads and
+ * the text are kept in one string arena (name, value, ..., text), only when
+ * there are any.
  */
 struct cev {
   vg_wall_t time;
   uint64_t record_id;
-  uint64_t seq; /* position in the file: keeps the sort stable */
+  uint64_t seq;  /* position in the file: the last tie-break */
+  size_t strs;   /* offset in the arena, or NO_STRS */
+  uint32_t frac; /* 100 ns units */
   uint32_t event_id;
-  int level;
   uint16_t channel, provider;
-  char *backup_time;
-  char *text;
+  uint16_t chrank; /* the channel name's place in name order (for sorting) */
+  uint8_t level;
+  uint8_t nfields;
 };
 
+#define NO_STRS ((size_t)-1)
 #define MAX_NAMES 256
+
+/* The named fields the tracker reads (vg_event_field in tracker.c). */
+static const char *const kept_fields[] = {"BackupTime", "HRESULT"};
+#define NKEPT (sizeof(kept_fields) / sizeof(kept_fields[0]))
 
 struct collect {
   struct cev *ev;
   size_t n, cap;
+  char *arena;
+  size_t alen, acap;
   char *names[MAX_NAMES];
   size_t nnames;
   int err;
+  /* The file's order, judged on the sort key of consecutive events. */
+  bool have_prev;
+  struct cev prev;
+  uint64_t descents, ascents;
 };
 
 /* The index of name in the intern table, adding it. */
@@ -444,14 +443,40 @@ static int intern(struct collect *c, const char *name, uint16_t *out) {
   return 0;
 }
 
-static char *dup_or_null(const char *s) {
-  if (s == NULL || *s == '\0')
-    return NULL;
-  size_t len = strlen(s) + 1;
-  char *d = malloc(len);
-  if (d != NULL)
-    memcpy(d, s, len);
-  return d;
+static int arena_add(struct collect *c, const char *str) {
+  size_t len = strlen(str) + 1;
+  if (c->alen + len > c->acap) {
+    size_t cap = c->acap ? c->acap : 64 * 1024;
+    while (c->alen + len > cap)
+      cap *= 2;
+    char *a = realloc(c->arena, cap);
+    if (a == NULL)
+      return VG_ENOMEM;
+    c->arena = a;
+    c->acap = cap;
+  }
+  memcpy(c->arena + c->alen, str, len);
+  c->alen += len;
+  return 0;
+}
+
+/* The sort key: TimeCreated to 100 ns, then channel name, then record id.
+ * Channel names (not their intern order, which depends on the file) keep
+ * the order the same for every form of one history. */
+static int key_cmp(const struct cev *x, const struct cev *y,
+                   char *const *names) {
+  if (x->time != y->time)
+    return x->time < y->time ? -1 : 1;
+  if (x->frac != y->frac)
+    return x->frac < y->frac ? -1 : 1;
+  if (x->channel != y->channel) {
+    int c = strcmp(names[x->channel], names[y->channel]);
+    if (c != 0)
+      return c;
+  }
+  if (x->record_id != y->record_id)
+    return x->record_id < y->record_id ? -1 : 1;
+  return 0;
 }
 
 static void on_collect(const struct vg_event *ev, void *ud) {
@@ -471,46 +496,107 @@ static void on_collect(const struct vg_event *ev, void *ud) {
   struct cev *e = &c->ev[c->n];
   memset(e, 0, sizeof(*e));
   e->time = ev->time;
+  e->frac = ev->time_100ns;
   e->record_id = ev->record_id;
   e->seq = c->n;
   e->event_id = ev->event_id;
-  e->level = ev->level;
+  e->level = (uint8_t)(ev->level < 0 ? 0 : ev->level > 255 ? 255 : ev->level);
+  e->strs = NO_STRS;
   int rc = intern(c, ev->channel, &e->channel);
   if (rc == 0)
     rc = intern(c, ev->provider, &e->provider);
+  bool text = ev->text != NULL && ev->text[0] != '\0';
+  for (size_t i = 0; rc == 0 && i < NKEPT; i++) {
+    const char *v = vg_event_field(ev, kept_fields[i]);
+    if (v == NULL)
+      continue;
+    if (e->strs == NO_STRS)
+      e->strs = c->alen;
+    rc = arena_add(c, kept_fields[i]);
+    if (rc == 0)
+      rc = arena_add(c, v);
+    e->nfields++;
+  }
+  if (rc == 0 && (text || e->strs != NO_STRS)) {
+    if (e->strs == NO_STRS)
+      e->strs = c->alen;
+    rc = arena_add(c, text ? ev->text : "");
+  }
   if (rc != 0) {
     c->err = rc;
     return;
   }
-  const char *bt = vg_event_field(ev, "BackupTime");
-  e->backup_time = dup_or_null(bt);
-  e->text = dup_or_null(ev->text);
-  if ((bt != NULL && *bt != '\0' && e->backup_time == NULL) ||
-      (ev->text != NULL && *ev->text != '\0' && e->text == NULL)) {
-    c->err = VG_ENOMEM;
-    return;
+  if (c->have_prev) {
+    int k = key_cmp(e, &c->prev, c->names);
+    c->descents += k < 0;
+    c->ascents += k > 0;
   }
+  c->prev = *e;
+  c->have_prev = true;
   c->n++;
 }
 
+/* key_cmp with the channel's rank in name order, then the file position. */
 static int cev_cmp(const void *a, const void *b) {
   const struct cev *x = a, *y = b;
   if (x->time != y->time)
     return x->time < y->time ? -1 : 1;
+  if (x->frac != y->frac)
+    return x->frac < y->frac ? -1 : 1;
+  if (x->chrank != y->chrank)
+    return x->chrank < y->chrank ? -1 : 1;
+  if (x->record_id != y->record_id)
+    return x->record_id < y->record_id ? -1 : 1;
   return x->seq < y->seq ? -1 : (x->seq > y->seq);
 }
 
-static void collect_free(struct collect *c) {
-  for (size_t i = 0; i < c->n; i++) {
-    free(c->ev[i].backup_time);
-    free(c->ev[i].text);
+/* Sorts the events collected by cev_cmp. */
+static void sort_events(struct collect *c) {
+  uint16_t rank[MAX_NAMES];
+  for (size_t i = 0; i < c->nnames; i++) {
+    size_t below = 0;
+    for (size_t j = 0; j < c->nnames; j++)
+      below += strcmp(c->names[j], c->names[i]) < 0;
+    rank[i] = (uint16_t)below;
   }
+  for (size_t i = 0; i < c->n; i++)
+    c->ev[i].chrank = rank[c->ev[i].channel];
+  qsort(c->ev, c->n, sizeof(*c->ev), cev_cmp);
+}
+
+static void collect_free(struct collect *c) {
   free(c->ev);
+  free(c->arena);
   for (size_t i = 0; i < c->nnames; i++)
     free(c->names[i]);
 }
 
-int vg_replay_file_sorted(vg_replay *r, const char *path) {
+/* Rebuilds the event of e for the tracker. */
+static void expand(const struct collect *c, const struct cev *e,
+                   struct vg_event *ev) {
+  memset(ev, 0, sizeof(*ev));
+  snprintf(ev->channel, sizeof(ev->channel), "%s", c->names[e->channel]);
+  snprintf(ev->provider, sizeof(ev->provider), "%s", c->names[e->provider]);
+  ev->event_id = e->event_id;
+  ev->level = e->level;
+  ev->record_id = e->record_id;
+  ev->time = e->time;
+  ev->time_100ns = e->frac;
+  ev->text = "";
+  if (e->strs == NO_STRS)
+    return;
+  char *p = c->arena + e->strs;
+  for (size_t i = 0; i < e->nfields; i++) {
+    snprintf(ev->fields[i].name, sizeof(ev->fields[i].name), "%s", p);
+    p += strlen(p) + 1;
+    ev->fields[i].value = p;
+    p += strlen(p) + 1;
+  }
+  ev->nfields = e->nfields;
+  ev->text = p;
+}
+
+int vg_replay_file(vg_replay *r, const char *path) {
   struct collect c;
   memset(&c, 0, sizeof(c));
   vg_evparser *p = vg_evparser_new(on_collect, &c);
@@ -521,26 +607,27 @@ int vg_replay_file_sorted(vg_replay *r, const char *path) {
   vg_evparser_free(p);
   if (rc == 0)
     rc = c.err;
-  if (rc == 0 && c.n > 1)
-    qsort(c.ev, c.n, sizeof(*c.ev), cev_cmp);
+  if (c.n > 0)
+    r->st.order = c.descents == 0  ? VG_REPLAY_ORDER_OLDEST_FIRST
+                  : c.ascents == 0 ? VG_REPLAY_ORDER_NEWEST_FIRST
+                                   : VG_REPLAY_ORDER_INTERLEAVED;
+  if (rc == 0 && c.n > 1 && c.descents > 0)
+    sort_events(&c);
   for (size_t i = 0; rc == 0 && i < c.n; i++) {
     const struct cev *e = &c.ev[i];
-    struct vg_event ev;
-    memset(&ev, 0, sizeof(ev));
-    snprintf(ev.channel, sizeof(ev.channel), "%s", c.names[e->channel]);
-    snprintf(ev.provider, sizeof(ev.provider), "%s", c.names[e->provider]);
-    ev.event_id = e->event_id;
-    ev.level = e->level;
-    ev.record_id = e->record_id;
-    ev.time = e->time;
-    if (e->backup_time != NULL) {
-      snprintf(ev.fields[0].name, sizeof(ev.fields[0].name), "BackupTime");
-      ev.fields[0].value = e->backup_time;
-      ev.nfields = 1;
+    /* Sorted, the copies of one record are next to each other. */
+    const struct cev *q = i > 0 ? &c.ev[i - 1] : NULL;
+    if (q != NULL && e->record_id != 0 && e->record_id == q->record_id &&
+        e->channel == q->channel && e->time == q->time && e->frac == q->frac) {
+      r->st.events++;
+      r->st.duplicates++;
+      continue;
     }
-    ev.text = e->text != NULL ? e->text : "";
+    struct vg_event ev;
+    expand(&c, e, &ev);
     rc = vg_replay_event(r, &ev);
   }
+  r->st.out_of_order = c.descents;
   collect_free(&c);
   r->st.final_count = vg_state_count(r->state);
   return rc;

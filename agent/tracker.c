@@ -47,6 +47,8 @@
 #define BOOT_SLACK 120
 /* Events this much older than the boot are still taken as from this boot. */
 #define STALE_SLACK 60
+/* A run ended without identity and a BackupTime this close are one run. */
+#define ADOPT_WINDOW (6 * 3600)
 /* An open run older than this is taken as lost. */
 #define OPEN_MAX_AGE 86400
 /* An end event without BackupTime may belong to a run this much older. */
@@ -121,6 +123,20 @@ static struct vg_run *run_before(vg_state *s, vg_wall_t t, vg_wall_t age,
       return r;
   }
   return NULL;
+}
+
+/*
+ * The latest run that started by t and has no identity yet although an end
+ * event without BackupTime ended it (a failure such as 50, out of space,
+ * logged before the run's 5), when it started within ADOPT_WINDOW of bt.
+ */
+static struct vg_run *run_ended_unkeyed(vg_state *s, vg_wall_t t,
+                                        vg_wall_t bt) {
+  struct vg_run *r = run_before(s, t, OPEN_MAX_AGE, false);
+  if (r == NULL || (r->flags & VG_RUN_KEYED) || !(r->flags & VG_RUN_ENDED) ||
+      absdiff(r->start, bt) > ADOPT_WINDOW)
+    return NULL;
+  return r;
 }
 
 /* Gives run the identity bt (its BackupTime) and moves it to its place in
@@ -200,7 +216,9 @@ static struct vg_run *run_of_end(vg_state *s, const struct vg_event *ev) {
     if (run != NULL)
       return run;
     run = run_before(s, ev->time, OPEN_MAX_AGE, true);
-    if (run == NULL || (run->flags & VG_RUN_KEYED))
+    if (run == NULL)
+      run = run_ended_unkeyed(s, ev->time, bt);
+    if (run == NULL)
       run = run_near(s, bt, false);
     if (run != NULL)
       return rekey(s, run, bt);
@@ -250,6 +268,7 @@ static void run_end(vg_state *s, const struct vg_event *ev, enum outcome o,
   if (run == NULL)
     return; /* older than every run kept: long gone */
 
+  bool was_failed = (run->flags & VG_RUN_FAILED) != 0;
   /* The first outcome reported wins; 14 reports one through its HRESULT. */
   if (o == OUT_UNKNOWN) {
     run->flags |= VG_RUN_COMPLETED;
@@ -263,6 +282,7 @@ static void run_end(vg_state *s, const struct vg_event *ev, enum outcome o,
 
   r->run_start = run->start;
   r->failed = (run->flags & VG_RUN_FAILED) != 0;
+  r->newly_failed = r->failed && !was_failed;
   bool now = countable(run->flags, count_failed);
   if (now && !(run->flags & VG_RUN_COUNTED)) {
     run->flags |= VG_RUN_COUNTED;

@@ -256,6 +256,10 @@ static void json_counters(struct vg_json *j, const struct vg_replay_stats *s,
   vg_json_uint(j, s->malformed);
   vg_json_key(j, "out_of_order");
   vg_json_uint(j, s->out_of_order);
+  vg_json_key(j, "input_order");
+  vg_json_string(j, vg_replay_order_name(s->order));
+  vg_json_key(j, "sorted");
+  vg_json_bool(j, s->out_of_order > 0);
   vg_json_key(j, "threshold");
   vg_json_int(j, vg_policy_threshold(p));
   vg_json_key(j, "max_count");
@@ -351,9 +355,11 @@ static int human_summary(const struct vg_replay_stats *s, const vg_policy *p,
   if (s->locked)
     printf("  LOCKED:        the reboot-loop guard held\n");
   if (s->out_of_order > 0)
-    printf("  note:          %llu events were older than the one before "
-           "them; replay with --sort for an exact result\n",
-           (unsigned long long)s->out_of_order);
+    printf("  order:         %s in the file (%llu events older than the one "
+           "before them); replayed in time order\n",
+           vg_replay_order_name(s->order), (unsigned long long)s->out_of_order);
+  else if (s->order != VG_REPLAY_ORDER_NONE)
+    printf("  order:         oldest first in the file\n");
   return fflush(stdout) == 0 ? VG_EXIT_OK : VG_EXIT_FAIL;
 }
 
@@ -420,8 +426,8 @@ static int replay_with(const struct replay_args *a, const vg_policy *p,
     return VG_EXIT_FAIL;
   }
   replay_head(a, p, &j);
-  rc = a->sort ? vg_replay_file_sorted(r, a->epath)
-               : vg_replay_file(r, a->epath);
+  /* --sort is kept for older scripts: the replay always sorts. */
+  rc = vg_replay_file(r, a->epath);
   if (rc == 0 && until != 0)
     rc = vg_replay_advance(r, until);
   if (!a->json)
@@ -518,9 +524,11 @@ const struct cmd vg_cli_cmd_replay = {
     "followed by a simulated boot). --until continues the simulated clock\n"
     "past the last event; --verbose shows every run; --summary prints no\n"
     "timeline; --save-state writes the final state. --seed fixes the splay\n"
-    "(default 1). Events are replayed in the file's order (wevtutil gives\n"
-    "one query oldest first); --sort orders them by time first, for several\n"
-    "exports concatenated, one per channel. --svg writes the count over time\n"
+    "(default 1). Events are replayed in time order, whatever the file's\n"
+    "order: oldest first (wevtutil qe), newest first (Get-WinEvent, /rd:true)\n"
+    "or several exports concatenated; the summary says which order the file\n"
+    "had. A record seen twice (channel, record id) counts once. --sort is\n"
+    "accepted and changes nothing. --svg writes the count over time\n"
     "as a picture (SVG, opens in any browser) with boots, calibrations,\n"
     "reboots, blackouts and windows; its title names the server (--server,\n"
     "else the events' Computer).\n"};

@@ -27,10 +27,11 @@ struct vg_event {
   char channel[128];
   char provider[128];
   uint32_t event_id;
-  int level;          /* System/Level; 0 when absent */
-  uint64_t record_id; /* System/EventRecordID */
-  vg_wall_t time;     /* System/TimeCreated/@SystemTime, seconds UTC */
-  size_t nfields;     /* named <Data Name='...'> items */
+  int level;           /* System/Level; 0 when absent */
+  uint64_t record_id;  /* System/EventRecordID */
+  vg_wall_t time;      /* System/TimeCreated/@SystemTime, seconds UTC */
+  uint32_t time_100ns; /* its fraction of a second, in 100 ns units */
+  size_t nfields;      /* named <Data Name='...'> items */
   struct vg_event_field fields[VG_EVENT_MAX_FIELDS];
   char *text;         /* unnamed <Data> items joined by '\n' ("" when none) */
   char computer[256]; /* System/Computer, "" when absent or too long */
@@ -79,5 +80,10 @@ int vg_evparser_parse_file(vg_evparser *p, const char *path);
  * VG_EINVAL.
  */
 int vg_event_parse_time(const char *s, vg_wall_t *out);
+
+/* Same, also giving the fraction of the second in 100 ns units (the
+ * resolution of a Windows FILETIME; further digits are dropped). frac may
+ * be NULL. */
+int vg_event_parse_time_frac(const char *s, vg_wall_t *out, uint32_t *frac);
 
 #endif

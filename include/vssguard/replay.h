@@ -11,8 +11,13 @@
  * reboot) are not applied until the next recorded boot. Backup runs and
  * boots still are: they happen whatever the agent does.
  *
- * The timeline is streamed through a callback rather than kept, so a
- * replay of millions of events runs in constant memory.
+ * A file is replayed in time order whatever its order: newest first
+ * (Get-WinEvent, wevtutil /rd:true), one export per channel concatenated,
+ * or interleaved. Its events are read into a compact form, sorted by the
+ * full 100 ns TimeCreated, then channel and record id, and a record seen
+ * twice (same channel and record id) is a duplicate. The order the file had
+ * is reported. The timeline is streamed through a callback rather than
+ * kept.
  */
 #ifndef VSSGUARD_REPLAY_H
 #define VSSGUARD_REPLAY_H
@@ -65,6 +70,14 @@ struct vg_replay_reboot {
   int count;
 };
 
+/* The order of the events in the file replayed. */
+enum vg_replay_order {
+  VG_REPLAY_ORDER_NONE = 0,     /* no events (or not a file replay) */
+  VG_REPLAY_ORDER_OLDEST_FIRST, /* already in time order */
+  VG_REPLAY_ORDER_NEWEST_FIRST, /* in reverse time order */
+  VG_REPLAY_ORDER_INTERLEAVED   /* neither: several exports, or mixed */
+};
+
 struct vg_replay_stats {
   uint64_t events;              /* events given to the tracker */
   uint64_t runs_counted;        /* runs counted (RUN_COUNTED) */
@@ -78,8 +91,10 @@ struct vg_replay_stats {
   uint64_t duplicates;
   uint64_t stale;
   uint64_t ignored;
-  uint64_t out_of_order; /* events older than the simulated clock */
-  uint64_t malformed;    /* events the parser skipped */
+  uint64_t out_of_order;      /* events older than the one before them in the
+                                 file (they are replayed in time order) */
+  enum vg_replay_order order; /* the file's order */
+  uint64_t malformed;         /* events the parser skipped */
   uint64_t postponements;
   uint64_t schedules;
   int max_count; /* highest count reached */
@@ -105,19 +120,15 @@ void vg_replay_free(vg_replay *r);
 int vg_replay_event(vg_replay *r, const struct vg_event *ev);
 
 /*
- * Parses the event file at path and replays every event. Returns 0,
- * VG_ENOENT or VG_EIO (from the parser), or VG_ENOMEM.
+ * Parses the event file at path and replays its events in time order (see
+ * above); stats say which order the file had. Uses memory in proportion to
+ * the number of events. Returns 0, VG_ENOENT or VG_EIO (from the parser),
+ * or VG_ENOMEM.
  */
 int vg_replay_file(vg_replay *r, const char *path);
 
-/*
- * Same, for an export whose events are not in time order (for example one
- * wevtutil query per channel, concatenated): reads every event into a
- * compact form first, sorts them by time (stable, so records of one
- * instant keep the file's order) and replays them. Uses memory in
- * proportion to the number of events.
- */
-int vg_replay_file_sorted(vg_replay *r, const char *path);
+/* A short name for an order: "oldest first", "newest first", ... */
+const char *vg_replay_order_name(enum vg_replay_order o);
 
 /*
  * Advances simulated time to until (no event), running the decisions on the

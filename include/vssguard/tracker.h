@@ -29,6 +29,7 @@ struct vg_track_result {
   int count_after;
   vg_wall_t run_start; /* RUN_* */
   bool failed;         /* RUN_*: the run failed */
+  bool newly_failed;   /* RUN_*: this event told the failure first */
   bool uncounted;      /* RUN_ENDED: a run counted through its 14 failed;
                           the count went down by one */
   bool remediated;     /* BOOT: it followed a reboot we initiated */

@@ -507,6 +507,19 @@ static void test_parse_time(void **st) {
   assert_int_equal(t, 1780350491);
   assert_int_equal(vg_event_parse_time("2026-06-01T21:48:11.9999999Z", &t), 0);
   assert_int_equal(t, 1780350491);
+  /* The fraction to 100 ns: nine digits (2008 R2), seven, three, none. */
+  uint32_t f = 1;
+  assert_int_equal(
+      vg_event_parse_time_frac("2026-06-01T21:48:11.562500000Z", &t, &f), 0);
+  assert_int_equal(f, 5625000);
+  assert_int_equal(
+      vg_event_parse_time_frac("2016-11-13T09:23:21.2081269Z", &t, &f), 0);
+  assert_int_equal(f, 2081269);
+  assert_int_equal(vg_event_parse_time_frac("2026-06-01T21:48:11.5Z", &t, &f),
+                   0);
+  assert_int_equal(f, 5000000);
+  assert_int_equal(vg_event_parse_time_frac("2026-06-01T21:48:11Z", &t, &f), 0);
+  assert_int_equal(f, 0);
   assert_int_equal(vg_event_parse_time("2026-06-01T23:48:11+02:00", &t), 0);
   assert_int_equal(t, 1780350491);
   assert_int_equal(vg_event_parse_time("2026-06-01t16:18:11.5-05:30", &t), 0);

@@ -355,6 +355,32 @@ static void test_failed_run_not_success_through_14(void **state) {
   assert_int_equal(vg_state_count(st), 64);
 }
 
+/* A failure event without BackupTime (50, out of space) before the run's 5
+ * and 14, the start event 25 minutes before the BackupTime: one run, in
+ * order and reversed. */
+static void test_failure_without_backup_time(void **state) {
+  (void)state;
+  struct ev_spec ev[4] = {{1, T0 - 1500, 0, NULL},
+                          {50, T0 + 900, 0, NULL},
+                          {5, T0 + 901, T0, "0x80780119"},
+                          {14, T0 + 902, T0, "0x80780119"}};
+  for (int reversed = 0; reversed < 2; reversed++)
+    for (int cf = 0; cf < 2; cf++) {
+      vg_state_free(st);
+      st = vg_state_new();
+      struct evb b;
+      for (int i = 0; i < 4; i++) {
+        spec_event(&b, &ev[reversed ? 3 - i : i]);
+        if (b.ev.event_id == 50)
+          b.ev.level = 2;
+        apply(&b.ev, cf == 1);
+      }
+      assert_int_equal(vg_state_count(st), cf);
+      vg_wall_t starts[4];
+      assert_int_equal(vg_state_runs(st, starts, 4), 1);
+    }
+}
+
 /* A state file written before runs were keyed by BackupTime (a run at its
  * start event's time, ended by its 4): the 14 read after the upgrade is
  * the same run. */
@@ -817,6 +843,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_failed_run_not_success_through_14,
                                       setup, teardown),
+      cmocka_unit_test_setup_teardown(test_failure_without_backup_time, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_old_state_run_records, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_failed_runs, setup, teardown),

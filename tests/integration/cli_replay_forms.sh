@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# replay: one history gives the same figures in every form administrators
+# export it (issue 9): oldest first, newest first, one export per channel
+# concatenated, a random interleaving, UTF-16LE and UTF-8 with a byte order
+# mark, Event Viewer's "Save as XML", /f:RenderedXml and Get-WinEvent's
+# ToXml() lines. scripts/export-forms writes the forms. Prints the table of
+# figures per form.
+. "$(dirname "$0")/cli_lib.bash"
+
+forms="oldest-first newest-first per-channel shuffled utf16le-bom utf8-bom eventviewer rendered towxml"
+
+# figures FILE: the figures of a replay --json --summary, one line.
+figures() {
+  python3 - "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+keys = ("events", "runs_counted", "failed_runs_not_counted", "calibrations",
+        "calibrations_ignored", "boots", "duplicates", "malformed",
+        "max_count", "final_count")
+print(" ".join("%s=%s" % (k, d[k]) for k in keys) +
+      " reboots=" + ",".join("%s@%d" % (r["at"], r["count"]) for r in d["reboots"]))
+PY
+}
+
+# check_history NAME HISTORY.xml: every form of HISTORY replays to the
+# figures of the oldest-first export, with failed runs counted and not.
+check_history() {
+  local name=$1 hist=$2 policy want got form cf
+  "$VG_SRC/scripts/export-forms" --seed 7 "$hist" "$T/$name" >/dev/null ||
+    fail "export-forms failed on $hist"
+  for cf in true false; do
+    policy="$T/p-$cf.yaml"
+    sed "s/^threshold: 10$/threshold: 40/" "$T/p.yaml" >"$policy"
+    printf 'count_failed_backups: %s\n' "$cf" >>"$policy"
+    want=""
+    printf '\n%s, count_failed_backups: %s\n' "$name" "$cf"
+    printf '| form | order in the file | runs counted | failed not counted | boots | calibrations | duplicates | final count | reboots |\n'
+    printf '|---|---|---|---|---|---|---|---|---|\n'
+    for form in $forms; do
+      expect_rc 0 replay --policy "$policy" --events "$T/$name/$form.xml" --json --summary
+      got=$(figures "$T/out")
+      python3 - "$T/out" "$form" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("| %s | %s | %d | %d | %d | %d | %d | %d | %d |" % (
+    sys.argv[2], d["input_order"], d["runs_counted"],
+    d["failed_runs_not_counted"], d["boots"], d["calibrations"],
+    d["duplicates"], d["final_count"], len(d["reboots"])))
+PY
+      if [ -z "$want" ]; then
+        want=$got
+      elif [ "$got" != "$want" ]; then
+        fail "$name: $form gives
+  $got
+oldest first gives
+  $want"
+      fi
+    done
+  done
+}
+
+write_policy "$T/p.yaml"
+
+# A generated 2008 R2 history: 150 nights, boots on days 0, 72 and 112,
+# VSS 12289 once 64 sessions are active, failures, duplicates written up to
+# 40 events after their original, and every start event logged 25 minutes
+# before its run's BackupTime.
+python3 "$VG_SRC/scripts/gen-events" --start 2026-01-05 --days 150 \
+  --boots 0,72,112 --failures 6 --duplicates 8 --duplicate-gap 40 \
+  --start-gap -1500 -o "$T/gen.xml" 2>"$T/expect"
+check_history generated "$T/gen.xml"
+# Its figures are the generator's.
+expect_rc 0 replay --policy "$T/p-true.yaml" --events "$T/gen.xml" --json --summary
+pycheck \
+  'import re; x = dict(re.findall(r"(\w+)=(\S+)", open("'"$T/expect"'").read()))' \
+  'assert d["boots"] == int(x["boots"]), (d["boots"], x)' \
+  'assert d["runs_counted"] == int(x["runs_total"]), (d["runs_counted"], x)' \
+  'assert d["duplicates"] == int(x["duplicates"]), (d["duplicates"], x)' \
+  'assert d["calibrations"] + d["calibrations_ignored"] == int(x["vss_12289"]), x' \
+  'assert d["malformed"] == 0'
+
+# The issue's history: 70 nightly runs, start events far from BackupTime,
+# threshold 63: 70 runs counted, not 140, and no reboot before the count
+# really reached 63.
+python3 "$VG_SRC/scripts/gen-events" --start 2026-01-05 --days 70 --no-vss \
+  --start-gap -1500 -o "$T/seventy.xml" 2>/dev/null
+printf 'threshold: 63\ntimezone: UTC\nmaintenance_windows:\n  - sun 02:00 3h\n' >"$T/p63.yaml"
+chmod 600 "$T/p63.yaml"
+for form in oldest-first newest-first shuffled; do
+  "$VG_SRC/scripts/export-forms" "$T/seventy.xml" "$T/seventy" >/dev/null
+  expect_rc 0 replay --policy "$T/p63.yaml" --events "$T/seventy/$form.xml" --json --summary
+  pycheck 'assert d["runs_counted"] == 70 and d["max_count"] <= 70, d' \
+    'assert all(r["count"] >= 63 for r in d["reboots"]), d["reboots"]'
+done
+
+# Histories derived from real Windows events (tests/data/real).
+if [ -x "$VG_SRC/scripts/real-history" ]; then
+  "$VG_SRC/scripts/real-history" --nights 90 --boots 0,50 -o "$T/real.xml" ||
+    fail "real-history failed"
+  check_history real "$T/real.xml"
+fi
+
+pass
