@@ -795,7 +795,7 @@ int vg_evparser_finish(vg_evparser *p) {
 }
 
 int vg_evparser_parse_file(vg_evparser *p, const char *path) {
-  FILE *f = fopen(path, "rb");
+  FILE *f = vg_plat_fopen(path, "rb");
   if (f == NULL)
     return errno == ENOENT ? VG_ENOENT : VG_EIO;
   char *chunk = malloc(FEED_PIECE);

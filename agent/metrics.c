@@ -94,7 +94,7 @@ int vg_metrics_write(const char *path, const struct vg_metrics *m) {
   char *text = vg_metrics_format(m);
   if (text == NULL)
     return VG_ENOMEM;
-  FILE *f = fopen(tmp, "wb");
+  FILE *f = vg_plat_fopen(tmp, "wb");
   if (f == NULL) {
     free(text);
     return VG_EIO;
@@ -108,6 +108,6 @@ int vg_metrics_write(const char *path, const struct vg_metrics *m) {
   if (rc == 0)
     rc = vg_plat_replace_file(tmp, path) == 0 ? 0 : VG_EIO;
   if (rc != 0)
-    remove(tmp);
+    vg_plat_remove(tmp);
   return rc;
 }

@@ -655,7 +655,7 @@ int vg_state_load(const char *path, vg_state **out, char *err, size_t errlen) {
   *out = NULL;
   if (err != NULL && errlen > 0)
     err[0] = '\0';
-  FILE *f = fopen(path, "rb");
+  FILE *f = vg_plat_fopen(path, "rb");
   if (f == NULL) {
     int missing = errno == ENOENT;
     if (err != NULL && errlen > 0)
@@ -724,7 +724,7 @@ int vg_state_save(const vg_state *s, const char *path) {
   if (text == NULL)
     return VG_ENOMEM;
   size_t len = strlen(text);
-  FILE *f = fopen(tmp, "wb");
+  FILE *f = vg_plat_fopen(tmp, "wb");
   if (f == NULL) {
     free(text);
     return VG_EIO;
@@ -738,7 +738,7 @@ int vg_state_save(const vg_state *s, const char *path) {
     ok = vg_plat_replace_file(tmp, path) == VG_OK;
   }
   if (!ok) {
-    remove(tmp);
+    vg_plat_remove(tmp);
     return VG_EIO;
   }
   return VG_OK;

@@ -11,13 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <yaml.h>
 
 #include "policy_int.h"
 #include "vssguard/fleetlock.h"
 #include "vssguard/http.h"
+#include "vssguard/platform.h"
 #include "vssguard/regex.h"
 
 #define POLICY_MAX_BYTES (1024 * 1024)
@@ -1904,28 +1904,29 @@ int vg_policy_load_string(const char *name, const char *buf, size_t len,
 }
 
 int vg_policy_load_file(const char *path, vg_policy **out, vg_diags *d) {
-  struct stat st;
+  struct vg_plat_stat st;
   FILE *f;
   char *buf;
   size_t len = 0;
   *out = NULL;
-  if (stat(path, &st) != 0) {
+  int sr = vg_plat_stat(path, &st);
+  if (sr != 0) {
     int e = errno;
     vg_diags_add(d, path, 0, 0, "cannot read the policy: %s", strerror(e));
-    return e == ENOENT || e == ENOTDIR ? VG_ENOENT : VG_EIO;
+    return sr;
   }
-  if (S_ISDIR(st.st_mode)) {
+  if (st.is_dir) {
     vg_diags_add(d, path, 0, 0, "is a directory, not a policy file");
     return VG_EIO;
   }
-  if (st.st_size > POLICY_MAX_BYTES) {
+  if (st.size > POLICY_MAX_BYTES) {
     vg_diags_add(d, path, 0, 0,
                  "policy is larger than 1 MiB (%lld bytes); is this the "
                  "right file?",
-                 (long long)st.st_size);
+                 (long long)st.size);
     return VG_EINVAL;
   }
-  f = fopen(path, "rb");
+  f = vg_plat_fopen(path, "rb");
   if (f == NULL) {
     int e = errno;
     vg_diags_add(d, path, 0, 0, "cannot read the policy: %s", strerror(e));

@@ -53,6 +53,28 @@ int vg_plat_local_offset(vg_wall_t t, int32_t *offset_s) {
   return VG_OK;
 }
 
+FILE *vg_plat_fopen(const char *path, const char *mode) {
+  return fopen(path, mode);
+}
+
+int vg_plat_stat(const char *path, struct vg_plat_stat *out) {
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return errno == ENOENT || errno == ENOTDIR ? VG_ENOENT : VG_EIO;
+  out->is_dir = S_ISDIR(st.st_mode);
+  out->size = (int64_t)st.st_size;
+  return VG_OK;
+}
+
+int vg_plat_remove(const char *path) {
+  return remove(path) == 0 ? VG_OK : VG_EIO;
+}
+
+void vg_plat_utf8_args(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+}
+
 int vg_plat_fsync(FILE *f) {
   if (fflush(f) != 0 || fsync(fileno(f)) != 0)
     return VG_EIO;

@@ -14,8 +14,10 @@
 #include <knownfolders.h>
 #include <ntsecapi.h>
 #include <sddl.h>
+#include <shellapi.h>
 #include <shlobj.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +208,98 @@ static wchar_t *utf8_to_wide(const char *s) {
 static int wide_to_utf8(const wchar_t *w, char *buf, size_t len) {
   int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, buf, (int)len, NULL, NULL);
   return n > 0 ? VG_OK : VG_ERANGE;
+}
+
+/*
+ * The CRT's fopen reads the path in the ANSI code page; _wfopen takes it in
+ * UTF-16, converted from UTF-8, so every name opens.
+ */
+FILE *vg_plat_fopen(const char *path, const char *mode) {
+  wchar_t wmode[16];
+  wchar_t *wpath;
+  FILE *f;
+  size_t i;
+  for (i = 0; mode[i] != '\0' && i + 1 < sizeof(wmode) / sizeof(wmode[0]); i++)
+    wmode[i] = (wchar_t)(unsigned char)mode[i];
+  wmode[i] = L'\0';
+  wpath = utf8_to_wide(path);
+  if (wpath == NULL) {
+    errno = EINVAL;
+    return NULL;
+  }
+  f = _wfopen(wpath, wmode);
+  free(wpath);
+  return f;
+}
+
+int vg_plat_stat(const char *path, struct vg_plat_stat *out) {
+  WIN32_FILE_ATTRIBUTE_DATA fad;
+  wchar_t *w = utf8_to_wide(path);
+  DWORD err;
+  BOOL ok;
+  if (w == NULL) {
+    errno = EINVAL;
+    return VG_EIO;
+  }
+  ok = GetFileAttributesExW(w, GetFileExInfoStandard, &fad);
+  err = ok ? ERROR_SUCCESS : GetLastError();
+  free(w);
+  if (!ok) {
+    if (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND) {
+      errno = ENOENT;
+      return VG_ENOENT;
+    }
+    errno = err == ERROR_ACCESS_DENIED ? EACCES : EIO;
+    return VG_EIO;
+  }
+  out->is_dir = (fad.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+  out->size = (int64_t)(((uint64_t)fad.nFileSizeHigh << 32) | fad.nFileSizeLow);
+  return VG_OK;
+}
+
+int vg_plat_remove(const char *path) {
+  wchar_t *w = utf8_to_wide(path);
+  int rc = VG_EIO;
+  if (w != NULL && DeleteFileW(w))
+    rc = VG_OK;
+  free(w);
+  return rc;
+}
+
+/*
+ * main's argv holds the command line in the ANSI code page, which loses
+ * every character outside it. The UTF-16 command line, split the way the
+ * CRT splits it (CommandLineToArgvW), is converted to UTF-8 once; the
+ * strings live as long as the process.
+ */
+void vg_plat_utf8_args(int *argc, char ***argv) {
+  int n = 0, i;
+  wchar_t **wargv = CommandLineToArgvW(GetCommandLineW(), &n);
+  char **out;
+  if (wargv == NULL || n <= 0)
+    return;
+  out = calloc((size_t)n + 1, sizeof(*out));
+  if (out == NULL) {
+    LocalFree(wargv);
+    return;
+  }
+  for (i = 0; i < n; i++) {
+    int len =
+        WideCharToMultiByte(CP_UTF8, 0, wargv[i], -1, NULL, 0, NULL, NULL);
+    out[i] = len > 0 ? malloc((size_t)len) : NULL;
+    if (out[i] == NULL || WideCharToMultiByte(CP_UTF8, 0, wargv[i], -1, out[i],
+                                              len, NULL, NULL) != len) {
+      /* Keep the ANSI command line rather than half of each. */
+      while (i >= 0)
+        free(out[i--]);
+      free(out);
+      LocalFree(wargv);
+      return;
+    }
+  }
+  LocalFree(wargv);
+  *argc = n;
+  *argv = out;
 }
 
 /*

@@ -54,6 +54,35 @@ int vg_plat_abort_reboot(void);
 /* Offset east of UTC of the system's local zone at instant t. */
 int vg_plat_local_offset(vg_wall_t t, int32_t *offset_s);
 
+/*
+ * Opens a file named by a UTF-8 path, like fopen (mode is ASCII). On
+ * Windows the path goes through the wide API (_wfopen), so that names
+ * outside the ANSI code page open too. NULL with errno set on failure.
+ */
+FILE *vg_plat_fopen(const char *path, const char *mode);
+
+/* What vg_plat_stat tells of a file. */
+struct vg_plat_stat {
+  bool is_dir;
+  int64_t size; /* bytes */
+};
+
+/*
+ * stat() of a UTF-8 path (the wide API on Windows). Returns 0, VG_ENOENT
+ * (the file or a directory above it is missing) or VG_EIO, with errno set.
+ */
+int vg_plat_stat(const char *path, struct vg_plat_stat *out);
+
+/* Removes a file named by a UTF-8 path. Returns 0 or VG_EIO. */
+int vg_plat_remove(const char *path);
+
+/*
+ * Replaces the command line given to main by its UTF-8 form: on Windows,
+ * main's argv is in the ANSI code page, so it is rebuilt from
+ * GetCommandLineW; elsewhere argv is left as it is. Call first in main.
+ */
+void vg_plat_utf8_args(int *argc, char ***argv);
+
 /* Flushes an open file to stable storage (fsync / FlushFileBuffers). */
 int vg_plat_fsync(FILE *f);
 
