@@ -436,6 +436,40 @@ static void do_reboot(vg_agent *a, const struct vg_decision *d, vg_wall_t now) {
   call_reboot(a, d->why);
 }
 
+/*
+ * Piggyback: whether Windows needs a restart anyway, asked of the platform
+ * only when the policy wants it. Returns the reason in buf, or NULL.
+ */
+static const char *piggyback_pending(vg_agent *a, char *buf, size_t len) {
+  if (!vg_policy_piggyback(a->policy)->windows_update)
+    return NULL;
+  int rc = vg_plat_restart_pending(buf, len);
+  if (rc < 0)
+    vg_log_debug("cannot tell whether a restart is pending: %s",
+                 vg_strerror(rc));
+  return rc > 0 ? buf : NULL;
+}
+
+/*
+ * A pending restart leaves no event to wait for: while the piggyback could
+ * apply (on, count at least min_count) and nothing else is scheduled, the
+ * agent looks again every PIGGYBACK_POLL_S.
+ */
+#define PIGGYBACK_POLL_S 600
+
+static void piggyback_poll(vg_agent *a, vg_wall_t now) {
+  const struct vg_piggyback *pb = vg_policy_piggyback(a->policy);
+  if (pb->windows_update && vg_state_count(a->state) >= pb->min_count)
+    arm(a, now + PIGGYBACK_POLL_S, now);
+}
+
+/* Logs a new schedule made for a cause other than the threshold. */
+static void log_cause(const struct vg_decision *d) {
+  if (d->reschedule && d->sched.set && d->cause == VG_CAUSE_PIGGYBACK)
+    vg_log_info(VG_EV_PIGGYBACK, "%s: reboot planned in the next allowed slot",
+                d->trigger);
+}
+
 static void evaluate_once(vg_agent *a) {
   vg_wall_t now = a->ops->now(a->ops->ud);
   char msg[512];
@@ -460,15 +494,19 @@ static void evaluate_once(vg_agent *a) {
   in.seed = a->seed;
   if (a->ops->boot_time(a->ops->ud, &in.boot_time) != 0)
     in.boot_time = vg_state_boot_time(a->state);
+  char pending[160];
+  in.restart_pending = piggyback_pending(a, pending, sizeof(pending));
 
   struct vg_decision d;
   int rc = vg_decide(&in, &d);
   if (d.reschedule)
     store_sched(a, &d);
+  log_cause(&d);
 
   switch (d.action) {
   case VG_ACT_IDLE:
     disarm(a);
+    piggyback_poll(a, now);
     if (rc == VG_ENOSLOT)
       note(a, VG_LOG_WARN, VG_EV_POSTPONED, d.why);
     else

@@ -53,9 +53,8 @@ static int replan(const struct vg_decide_input *in, vg_wall_t from,
     out->action = VG_ACT_IDLE;
     out->postponed = false;
     snprintf(out->why, sizeof(out->why),
-             "count %d reached threshold %d but no allowed slot exists "
-             "within 400 days after %s",
-             vg_state_count(in->state), vg_policy_threshold(in->policy), t);
+             "%.150s but no allowed slot exists within 400 days after %s",
+             out->trigger, t);
     return VG_ENOSLOT;
   }
   take_plan(out, &plan);
@@ -214,10 +213,30 @@ static int check_at_slot(const struct vg_decide_input *in,
     out->sched.slot_end = slot.end;
     out->reschedule = true;
   }
-  snprintf(out->why, sizeof(out->why),
-           "count %d reached threshold %d; inside the slot [%s, %s)",
-           vg_state_count(in->state), vg_policy_threshold(p), a, b);
+  snprintf(out->why, sizeof(out->why), "%.150s; inside the slot [%s, %s)",
+           out->trigger, a, b);
   return 1;
+}
+
+enum vg_cause vg_decide_cause(const struct vg_decide_input *in, char *buf,
+                              size_t len) {
+  int count = vg_state_count(in->state);
+  int threshold = vg_policy_threshold(in->policy);
+  const struct vg_piggyback *pb = vg_policy_piggyback(in->policy);
+  if (count >= threshold) {
+    snprintf(buf, len, "count %d reached threshold %d", count, threshold);
+    return VG_CAUSE_THRESHOLD;
+  }
+  if (pb->windows_update && in->restart_pending != NULL &&
+      count >= pb->min_count) {
+    snprintf(buf, len,
+             "%.96s and count %d is at least piggyback.min_count %d (one "
+             "reboot serves both)",
+             in->restart_pending, count, pb->min_count);
+    return VG_CAUSE_PIGGYBACK;
+  }
+  snprintf(buf, len, "count %d is below threshold %d", count, threshold);
+  return VG_CAUSE_NONE;
 }
 
 int vg_decide(const struct vg_decide_input *in, struct vg_decision *out) {
@@ -225,12 +244,10 @@ int vg_decide(const struct vg_decide_input *in, struct vg_decision *out) {
   out->action = VG_ACT_IDLE;
   vg_state_scheduled(in->state, &out->sched);
 
-  int count = vg_state_count(in->state);
-  int threshold = vg_policy_threshold(in->policy);
-  if (count < threshold) {
+  out->cause = vg_decide_cause(in, out->trigger, sizeof(out->trigger));
+  if (out->cause == VG_CAUSE_NONE) {
     drop_sched(out);
-    snprintf(out->why, sizeof(out->why), "count %d is below threshold %d",
-             count, threshold);
+    snprintf(out->why, sizeof(out->why), "%s", out->trigger);
     return 0;
   }
   if (vg_state_locked(in->state)) {
@@ -254,9 +271,8 @@ int vg_decide(const struct vg_decide_input *in, struct vg_decision *out) {
       if (!out->postponed) {
         char t[40];
         fmt_time(in->policy, out->sched.at, t, sizeof(t));
-        snprintf(out->why, sizeof(out->why),
-                 "count %d reached threshold %d: reboot scheduled at %s", count,
-                 threshold, t);
+        snprintf(out->why, sizeof(out->why), "%.150s: reboot scheduled at %s",
+                 out->trigger, t);
       }
       return 0;
     }

@@ -34,6 +34,8 @@ static const char *const origin_keys[] = {
     "fleet_lock.group",
     "fleet_lock.id",
     "fleet_lock.retry",
+    "piggyback.windows_update",
+    "piggyback.min_count",
 };
 
 #define NORIGINS (sizeof(origin_keys) / sizeof(origin_keys[0]))
@@ -50,6 +52,7 @@ struct vg_policy {
   struct vg_reboot_cfg reboot;
   char *metrics_file;
   struct vg_fleet_cfg fleet;
+  struct vg_piggyback piggyback;
   enum vg_origin origins[NORIGINS];
   /* Gates, hooks and notifications (policy/gates.c). */
   struct vg_gates gates;
@@ -106,6 +109,7 @@ vg_policy *vg_policy_new(void) {
            VG_FLEET_GROUP_DEFAULT);
   p->fleet.retry_s = VG_FLEET_RETRY_DEFAULT_S;
   vg_gates_defaults(&p->gates, &p->hooks, &p->notify);
+  p->piggyback.min_count = VG_PIGGYBACK_MIN_COUNT_DEFAULT;
   return p;
 }
 
@@ -293,6 +297,14 @@ int vg_policy_add_blackout(vg_policy *p, const struct vg_blackout *b) {
 
 struct vg_reboot_cfg *vg_policy_reboot_mut(vg_policy *p) {
   return &p->reboot;
+}
+
+const struct vg_piggyback *vg_policy_piggyback(const vg_policy *p) {
+  return &p->piggyback;
+}
+
+struct vg_piggyback *vg_policy_piggyback_mut(vg_policy *p) {
+  return &p->piggyback;
 }
 
 void vg_policy_clear_windows(vg_policy *p) {

@@ -30,6 +30,7 @@
 #define VG_FLEET_RETRY_MAX_S 3600
 #define VG_FLEET_RETRY_DEFAULT_S 60
 #define VG_FLEET_GROUP_DEFAULT "default"
+#define VG_PIGGYBACK_MIN_COUNT_DEFAULT 32
 #define VG_DEFAULT_MESSAGE                                                     \
   "Scheduled maintenance reboot to clear VSS writer sessions (VSS 12289)."
 

@@ -1779,6 +1779,36 @@ static void h_notify(struct ctx *c, const struct node *v, void *obj) {
            vg_policy_notify_mut(c->p), seen);
 }
 
+/* -- piggyback -- */
+
+static void h_pb_wu(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_piggyback *pb = obj;
+  get_bool(c, v, "piggyback.windows_update", &pb->windows_update);
+}
+
+static void h_pb_min(struct ctx *c, const struct node *v, void *obj) {
+  struct vg_piggyback *pb = obj;
+  int64_t x;
+  if (get_int(c, v, "piggyback.min_count", 0, VG_THRESHOLD_MAX, &x))
+    pb->min_count = (int)x;
+}
+
+static const struct field piggyback_fields[] = {
+    {"windows_update", N_SCALAR, h_pb_wu, "true or false",
+     "piggyback.windows_update"},
+    {"min_count", N_SCALAR, h_pb_min, "a number from 0 to 63",
+     "piggyback.min_count"},
+};
+
+static void h_piggyback(struct ctx *c, const struct node *v, void *obj) {
+  const struct node *seen[NFIELDS(piggyback_fields)];
+  (void)obj;
+  if (v->type == N_NULL)
+    return;
+  walk_map(c, v, piggyback_fields, NFIELDS(piggyback_fields), "piggyback",
+           vg_policy_piggyback_mut(c->p), seen);
+}
+
 /* The top level. timezone is handled first: blackouts depend on it. */
 static const struct field top_fields[] = {
     {"threshold", N_SCALAR, h_threshold, "a number from 1 to 63", "threshold"},
@@ -1798,6 +1828,8 @@ static const struct field top_fields[] = {
     {"gates", N_MAP | N_NULL, h_gates, "a mapping of gates", NULL},
     {"hooks", N_MAP | N_NULL, h_hooks, "a mapping of hooks", NULL},
     {"notify", N_MAP | N_NULL, h_notify, "a mapping of notifications", NULL},
+    {"piggyback", N_MAP | N_NULL, h_piggyback,
+     "a mapping with windows_update and min_count", NULL},
 };
 
 /* Applies the timezone key, if present and well-formed, before the rest. */

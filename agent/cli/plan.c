@@ -8,7 +8,9 @@
 
 #include "cli_int.h"
 #include "picture.h"
+#include "vssguard/decide.h"
 #include "vssguard/planner.h"
+#include "vssguard/platform.h"
 
 /* The command's inputs, from its options. */
 struct plan_args {
@@ -43,6 +45,12 @@ struct plan_view {
   struct vg_plan plan;
   const char *next_source;
   vg_wall_t at, slot_start, slot_end;
+  /* What makes a reboot wanted now (vg_decide_cause), and a pending
+   * restart of Windows when the piggyback asks for it. */
+  enum vg_cause cause;
+  char trigger[192];
+  bool have_pending;
+  char pending[160];
 };
 
 /* Reads the options into a. Returns 0 to go on, -1 when --help was printed,
@@ -119,13 +127,42 @@ static void plan_cadence(const struct plan_args *a, struct plan_view *v) {
     v->rpd = 1.0;
 }
 
+/* Why a reboot is wanted now, as the agent would see it. */
+static void plan_cause(struct plan_view *v) {
+  struct vg_decide_input in;
+  memset(&in, 0, sizeof(in));
+  in.policy = v->p;
+  in.now = v->now;
+  if (vg_policy_piggyback(v->p)->windows_update &&
+      vg_plat_restart_pending(v->pending, sizeof(v->pending)) > 0) {
+    v->have_pending = true;
+    in.restart_pending = v->pending;
+  }
+  vg_state *tmp = NULL;
+  if (v->st == NULL) {
+    /* vg_decide_cause reads the count from a state: give it one. */
+    char text[160];
+    snprintf(text, sizeof(text),
+             "vssguard-state 1\nboot_time 0\ncount %d\nlast_event_time 0\n"
+             "attempts 0\nlocked 0\nend\n",
+             v->count);
+    if (vg_state_load_string("plan", text, strlen(text), &tmp, NULL, 0) != 0)
+      return;
+  }
+  in.state = v->st != NULL ? v->st : tmp;
+  v->cause = vg_decide_cause(&in, v->trigger, sizeof(v->trigger));
+  vg_state_free(tmp);
+}
+
 /* Projects the count and finds the next reboot. */
 static void plan_compute(const struct plan_args *a, struct plan_view *v) {
   plan_cadence(a, v);
   v->threshold = vg_policy_threshold(v->p);
   memset(&v->proj, 0, sizeof(v->proj));
   v->prc = vg_plan_project(v->p, v->count, v->rpd, v->now, &v->proj);
-  v->reached = v->count >= v->threshold;
+  plan_cause(v);
+  /* "Reached": a reboot is wanted now, by the threshold or another cause. */
+  v->reached = v->cause != VG_CAUSE_NONE;
   /* The next reboot: the state's schedule when it holds one, else planned. */
   struct vg_sched sched = {0};
   if (v->st != NULL)
@@ -257,7 +294,18 @@ static int plan_json(const struct plan_view *v) {
   vg_json_key(&j, "hard_limit");
   vg_json_int(&j, VG_HARD_LIMIT);
   vg_json_key(&j, "threshold_reached");
-  vg_json_bool(&j, v->reached);
+  vg_json_bool(&j, v->count >= v->threshold);
+  vg_json_key(&j, "cause");
+  if (v->cause == VG_CAUSE_NONE)
+    vg_json_null(&j);
+  else
+    vg_json_string(&j,
+                   v->cause == VG_CAUSE_PIGGYBACK ? "piggyback" : "threshold");
+  vg_json_key(&j, "restart_pending");
+  if (v->have_pending)
+    vg_json_string(&j, v->pending);
+  else
+    vg_json_null(&j);
   vg_json_key(&j, "dry_run");
   vg_json_bool(&j, vg_policy_dry_run(v->p));
   vg_json_key(&j, "locked");
@@ -285,7 +333,8 @@ static void human_head(const struct plan_view *v) {
                                                     : "default");
   if (v->prc == 0) {
     vg_cli_fmt_human(v->proj.threshold_at, v->z, a, sizeof(a));
-    printf("Threshold:  %s %s\n", v->reached ? "reached" : "projected for", a);
+    printf("Threshold:  %s %s\n",
+           v->count >= v->threshold ? "reached" : "projected for", a);
     vg_cli_fmt_human(v->proj.limit_at, v->z, a, sizeof(a));
     printf("Limit 64:   projected for %s\n", a);
   }
@@ -308,6 +357,8 @@ static void human_next(const struct plan_view *v) {
   vg_cli_fmt_human(v->slot_end, v->z, b, sizeof(b));
   vg_cli_fmt_dur(v->slot_end - v->slot_start, d, sizeof(d));
   printf("  in slot    %s -> %s (%s)\n", a, b, d);
+  if (v->cause == VG_CAUSE_PIGGYBACK)
+    printf("  because    %s\n", v->trigger);
   if (v->plan.nskips > 0) {
     printf("Skipped windows:\n");
     for (size_t i = 0; i < v->plan.nskips; i++) {

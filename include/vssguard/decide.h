@@ -8,6 +8,7 @@
 #define VSSGUARD_DECIDE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vssguard/planner.h"
@@ -27,6 +28,17 @@ struct vg_decide_input {
   vg_wall_t now;
   vg_wall_t boot_time; /* the platform's current boot time */
   uint64_t seed;       /* splay seed for a new schedule */
+  /* Why Windows needs a restart anyway (vg_plat_restart_pending), or NULL:
+   * with piggyback.windows_update it makes a reboot wanted from
+   * piggyback.min_count on. */
+  const char *restart_pending;
+};
+
+/* What makes a reboot wanted. */
+enum vg_cause {
+  VG_CAUSE_NONE = 0,  /* nothing: below the threshold */
+  VG_CAUSE_THRESHOLD, /* the count reached the threshold */
+  VG_CAUSE_PIGGYBACK  /* Windows needs a restart and count >= min_count */
 };
 
 struct vg_decision {
@@ -37,7 +49,18 @@ struct vg_decision {
   struct vg_plan plan;   /* the plan behind a new schedule (skips, slot) */
   bool postponed;        /* WAIT because a check at the slot failed */
   char why[256];         /* human reason for WAIT, REBOOT or LOCKED */
+  enum vg_cause cause;   /* why a reboot is wanted at all */
+  char trigger[192];     /* the cause in words */
 };
+
+/*
+ * Whether a reboot is wanted at in->now, regardless of slots and guards:
+ * the count reached the threshold, or (piggyback) Windows needs a restart
+ * and the count is at least piggyback.min_count. Returns the cause and says
+ * it, or why none holds, in buf.
+ */
+enum vg_cause vg_decide_cause(const struct vg_decide_input *in, char *buf,
+                              size_t len);
 
 /*
  * Decides what to do at in->now. Returns 0, or VG_ENOSLOT when the count is

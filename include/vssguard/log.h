@@ -42,7 +42,9 @@ enum vg_event_id {
   VG_EV_RESET = 1019,              /* reboot guard reset by an admin */
   VG_EV_DRY_RUN = 1020,            /* dry run: reboot would happen now */
   /* Counting (issue 9): 1025-1029. */
-  VG_EV_RUN_UNCOUNTED = 1025 /* a run counted through its 14 failed */
+  VG_EV_RUN_UNCOUNTED = 1025, /* a run counted through its 14 failed */
+  /* Calendar and administrators (issue 13): 1045-1054. */
+  VG_EV_PIGGYBACK = 1045 /* Windows needs a restart: next slot planned */
 };
 
 /* Where log lines go. The default sink writes "vssguard: LEVEL: msg" to stderr.

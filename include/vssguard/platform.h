@@ -121,6 +121,18 @@ const char *vg_plat_policy_file(void);
  */
 int vg_plat_dns_name(char *buf, size_t len);
 
+/*
+ * Whether Windows needs a restart anyway (the policy's piggyback): on Windows
+ * when the key RebootRequired of Windows Update or RebootPending of
+ * Component Based Servicing exists, or PendingFileRenameOperations is not
+ * empty. Returns 1 with the reason in why, 0 when none is pending, or a
+ * negative error. On POSIX there is no such thing; a test hook stands in:
+ * when the environment variable VSSGUARD_TEST_RESTART_PENDING names a file
+ * that exists, a restart is pending and the file's first line is the reason
+ * (for tests only).
+ */
+int vg_plat_restart_pending(char *why, size_t len);
+
 /* Directory for defaults: "%ProgramData%\VssGuard" or "/var/lib/vssguard". */
 const char *vg_plat_default_dir(void);
 

@@ -102,6 +102,18 @@ struct vg_fleet_cfg {
   int64_t retry_s; /* [60] 1 s .. 1 h, jittered +-20% by the agent */
 };
 
+/*
+ * Piggyback on a restart Windows needs anyway (Windows Update, component
+ * servicing, pending file renames): any boot clears the VSS sessions, so
+ * when such a restart is pending and the count is at least min_count, the
+ * next allowed slot is planned as if the threshold were reached. Defaults in
+ * brackets.
+ */
+struct vg_piggyback {
+  bool windows_update; /* [false] */
+  int min_count;       /* [32] 0..63 */
+};
+
 /* Where a setting's value came from. */
 enum vg_origin { VG_ORIGIN_DEFAULT = 0, VG_ORIGIN_FILE, VG_ORIGIN_GPO };
 const char *vg_origin_name(enum vg_origin o); /* "default", "file", "gpo" */
@@ -171,6 +183,7 @@ const struct vg_blackout *vg_policy_blackout(const vg_policy *p, size_t i);
 const struct vg_reboot_cfg *vg_policy_reboot(const vg_policy *p);
 const char *vg_policy_metrics_file(const vg_policy *p); /* NULL = off */
 const struct vg_fleet_cfg *vg_policy_fleet(const vg_policy *p);
+const struct vg_piggyback *vg_policy_piggyback(const vg_policy *p);
 enum vg_origin vg_policy_origin(const vg_policy *p, const char *key);
 
 /* Setters for tests, fuzzers and the GPO layer (mark origin FILE). */
@@ -182,6 +195,7 @@ int vg_policy_add_window(vg_policy *p, const struct vg_window *w);
 int vg_policy_add_blackout(vg_policy *p, const struct vg_blackout *b);
 struct vg_reboot_cfg *vg_policy_reboot_mut(vg_policy *p);
 struct vg_fleet_cfg *vg_policy_fleet_mut(vg_policy *p);
+struct vg_piggyback *vg_policy_piggyback_mut(vg_policy *p);
 
 /* One line: "threshold 56, 2 windows, 3 blackouts, zone local, dry run off". */
 void vg_policy_summary(const vg_policy *p, char *buf, size_t len);

@@ -378,7 +378,11 @@ static void test_splay_inside_usable_part(void **unused) {
   vg_wall_t boot = base() - 10 * DAY;
   vg_state *s = state(50, boot, NULL);
   for (uint64_t seed = 1; seed < 200; seed++) {
-    struct vg_decide_input in = {p, s, base(), boot, seed};
+    struct vg_decide_input in = {.policy = p,
+                                 .state = s,
+                                 .now = base(),
+                                 .boot_time = boot,
+                                 .seed = seed};
     struct vg_decision d;
     assert_int_equal(vg_decide(&in, &d), 0);
     assert_int_equal(d.action, VG_ACT_WAIT);

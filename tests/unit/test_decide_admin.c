@@ -1,0 +1,227 @@
+/*
+ * Unit tests of the causes of a reboot other than the threshold, through
+ * vg_decide: the Windows Update piggyback (a pending restart and the count
+ * at least piggyback.min_count plans the next allowed slot, through every
+ * guard, and the reasons say so), and the policy keys behind it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vssguard/decide.h"
+#include "vssguard/planner.h"
+#include "vssguard/policy.h"
+#include "vssguard/state.h"
+#include "vssguard/zone.h"
+
+#define H 3600
+#define DAY 86400
+
+/* Monday 2026-11-30 00:00:00 UTC. */
+static vg_wall_t base(void) {
+  return vg_days_from_civil(2026, 11, 30) * DAY;
+}
+
+/* A UTC policy: daily 02:00-05:00, no splay, threshold 50, plus extra. */
+static vg_policy *policy(const char *extra) {
+  char yaml[2048];
+  snprintf(yaml, sizeof(yaml),
+           "threshold: 50\n"
+           "timezone: UTC\n"
+           "maintenance_windows:\n"
+           "  - \"daily 02:00 3h\"\n"
+           "reboot:\n"
+           "  splay: 0s\n"
+           "  min_time_left: 15m\n"
+           "  min_uptime: 1h\n"
+           "  max_per_week: 2\n"
+           "%s",
+           extra ? extra : "");
+  vg_policy *p = NULL;
+  vg_diags d = {0};
+  int rc = vg_policy_load_string("test.yaml", yaml, strlen(yaml), &p, &d);
+  for (size_t i = 0; i < d.n; i++) {
+    char line[600];
+    vg_diag_format(&d.items[i], line, sizeof(line));
+    fprintf(stderr, "%s\n", line);
+  }
+  vg_diags_free(&d);
+  assert_int_equal(rc, 0);
+  return p;
+}
+
+static vg_state *state(int count, vg_wall_t boot, const char *extra) {
+  char text[4096];
+  snprintf(text, sizeof(text),
+           "vssguard-state 1\nboot_time %lld\ncount %d\nlast_event_time 0\n"
+           "attempts 0\nlocked 0\n%send\n",
+           (long long)boot, count, extra ? extra : "");
+  vg_state *s = NULL;
+  char err[256] = "";
+  int rc =
+      vg_state_load_string("state", text, strlen(text), &s, err, sizeof(err));
+  if (rc != 0)
+    fprintf(stderr, "%s\n", err);
+  assert_int_equal(rc, 0);
+  return s;
+}
+
+static int decide(const vg_policy *p, const vg_state *s, vg_wall_t now,
+                  const char *pending, struct vg_decision *d) {
+  struct vg_decide_input in;
+  memset(&in, 0, sizeof(in));
+  in.policy = p;
+  in.state = s;
+  in.now = now;
+  in.boot_time = base() - 10 * DAY;
+  in.seed = 42;
+  in.restart_pending = pending;
+  return vg_decide(&in, d);
+}
+
+static const char *WU = "Windows Update needs a restart (RebootRequired)";
+
+static void test_piggyback_keys(void **unused) {
+  (void)unused;
+  vg_policy *p = policy(NULL);
+  assert_false(vg_policy_piggyback(p)->windows_update);
+  assert_int_equal(vg_policy_piggyback(p)->min_count, 32);
+  assert_int_equal(vg_policy_origin(p, "piggyback.min_count"),
+                   VG_ORIGIN_DEFAULT);
+  vg_policy_free(p);
+  p = policy("piggyback: { windows_update: true, min_count: 20 }\n");
+  assert_true(vg_policy_piggyback(p)->windows_update);
+  assert_int_equal(vg_policy_piggyback(p)->min_count, 20);
+  assert_int_equal(vg_policy_origin(p, "piggyback.min_count"), VG_ORIGIN_FILE);
+  vg_policy_free(p);
+
+  static const char *const bad[] = {
+      "piggyback: { min_count: 64 }\n",
+      "piggyback: { min_count: -1 }\n",
+      "piggyback: { windows_update: maybe }\n",
+      "piggyback: { windows_updates: true }\n",
+      "piggyback: [true]\n",
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    char yaml[512];
+    snprintf(yaml, sizeof(yaml), "maintenance_windows: [\"sun 02:00 3h\"]\n%s",
+             bad[i]);
+    vg_policy *q = NULL;
+    vg_diags d = {0};
+    assert_int_equal(
+        vg_policy_load_string("t.yaml", yaml, strlen(yaml), &q, &d), VG_EINVAL);
+    assert_true(d.n > 0);
+    assert_int_equal(d.items[0].line, 2);
+    vg_diags_free(&d);
+  }
+}
+
+static void test_piggyback_plans_next_slot(void **unused) {
+  (void)unused;
+  vg_policy *p = policy("piggyback: { windows_update: true, min_count: 30 }\n");
+  vg_state *s = state(30, base() - 10 * DAY, NULL);
+  struct vg_decision d;
+  /* No restart pending: below the threshold, nothing. */
+  assert_int_equal(decide(p, s, base(), NULL, &d), 0);
+  assert_int_equal(d.action, VG_ACT_IDLE);
+  assert_int_equal(d.cause, VG_CAUSE_NONE);
+  /* Pending: the next slot (02:00 today), and the reason says why. */
+  assert_int_equal(decide(p, s, base(), WU, &d), 0);
+  assert_int_equal(d.action, VG_ACT_WAIT);
+  assert_int_equal(d.cause, VG_CAUSE_PIGGYBACK);
+  assert_true(d.reschedule);
+  assert_int_equal(d.sched.at, base() + 2 * H);
+  assert_non_null(strstr(d.why, "RebootRequired"));
+  assert_non_null(strstr(d.why, "piggyback.min_count 30"));
+  vg_state_set_scheduled(s, &d.sched);
+  /* At the slot: reboot, with the same reason. */
+  assert_int_equal(decide(p, s, base() + 2 * H, WU, &d), 0);
+  assert_int_equal(d.action, VG_ACT_REBOOT);
+  assert_non_null(strstr(d.why, "Windows Update needs a restart"));
+  /* The restart is no longer pending (someone rebooted it away, or the
+   * update was withdrawn): the schedule is dropped. */
+  assert_int_equal(decide(p, s, base() + 2 * H, NULL, &d), 0);
+  assert_int_equal(d.action, VG_ACT_IDLE);
+  assert_true(d.reschedule);
+  assert_false(d.sched.set);
+  vg_state_free(s);
+  vg_policy_free(p);
+}
+
+static void test_piggyback_needs_min_count_and_switch(void **unused) {
+  (void)unused;
+  struct vg_decision d;
+  vg_policy *p = policy("piggyback: { windows_update: true, min_count: 30 }\n");
+  vg_state *s = state(29, base() - 10 * DAY, NULL);
+  assert_int_equal(decide(p, s, base(), WU, &d), 0);
+  assert_int_equal(d.action, VG_ACT_IDLE);
+  vg_state_free(s);
+  vg_policy_free(p);
+  /* Off (the default): a pending restart changes nothing. */
+  p = policy(NULL);
+  s = state(45, base() - 10 * DAY, NULL);
+  assert_int_equal(decide(p, s, base(), WU, &d), 0);
+  assert_int_equal(d.action, VG_ACT_IDLE);
+  vg_state_free(s);
+  vg_policy_free(p);
+  /* min_count 0: even right after a boot. */
+  p = policy("piggyback: { windows_update: true, min_count: 0 }\n");
+  s = state(0, base() - 10 * DAY, NULL);
+  assert_int_equal(decide(p, s, base(), WU, &d), 0);
+  assert_int_equal(d.action, VG_ACT_WAIT);
+  vg_state_free(s);
+  vg_policy_free(p);
+}
+
+static void test_piggyback_keeps_guards(void **unused) {
+  (void)unused;
+  struct vg_decision d;
+  vg_policy *p = policy("piggyback: { windows_update: true, min_count: 10 }\n"
+                        "blackouts: [\"mon 00:00 24h no mondays\"]\n");
+  vg_state *s = state(12, base() - 10 * DAY, NULL);
+  /* Monday is blacked out: Tuesday 02:00. */
+  assert_int_equal(decide(p, s, base(), WU, &d), 0);
+  assert_int_equal(d.action, VG_ACT_WAIT);
+  assert_int_equal(d.sched.at, base() + DAY + 2 * H);
+  assert_int_equal(d.plan.nskips, 1);
+  vg_state_set_scheduled(s, &d.sched);
+  /* A backup running at the slot holds it, as for the threshold. */
+  char extra[128];
+  snprintf(extra, sizeof(extra), "run %lld s\n", (long long)(base() + DAY + H));
+  vg_state *s2 = state(12, base() - 10 * DAY, extra);
+  vg_state_set_scheduled(s2, &d.sched);
+  struct vg_decision d2;
+  assert_int_equal(decide(p, s2, base() + DAY + 2 * H, WU, &d2), 0);
+  assert_int_equal(d2.action, VG_ACT_WAIT);
+  assert_non_null(strstr(d2.why, "backup run in progress"));
+  vg_state_free(s2);
+  /* Minimum uptime holds it too. */
+  struct vg_decide_input in;
+  memset(&in, 0, sizeof(in));
+  in.policy = p;
+  in.state = s;
+  in.now = base() + DAY + 2 * H;
+  in.boot_time = in.now - 60;
+  in.restart_pending = WU;
+  assert_int_equal(vg_decide(&in, &d), 0);
+  assert_int_equal(d.action, VG_ACT_WAIT);
+  assert_non_null(strstr(d.why, "min_uptime"));
+  vg_state_free(s);
+  vg_policy_free(p);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_piggyback_keys),
+      cmocka_unit_test(test_piggyback_plans_next_slot),
+      cmocka_unit_test(test_piggyback_needs_min_count_and_switch),
+      cmocka_unit_test(test_piggyback_keeps_guards),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
