@@ -457,10 +457,10 @@ static const char *piggyback_pending(vg_agent *a, char *buf, size_t len) {
  */
 #define PIGGYBACK_POLL_S 600
 
-static void piggyback_poll(vg_agent *a, vg_wall_t now) {
+static void piggyback_poll(vg_agent *a) {
   const struct vg_piggyback *pb = vg_policy_piggyback(a->policy);
   if (pb->windows_update && vg_state_count(a->state) >= pb->min_count)
-    arm(a, now + PIGGYBACK_POLL_S, now);
+    arm_delay(a, PIGGYBACK_POLL_S);
 }
 
 /* Logs a new schedule made for a cause other than the threshold. */
@@ -506,7 +506,7 @@ static void evaluate_once(vg_agent *a) {
   switch (d.action) {
   case VG_ACT_IDLE:
     disarm(a);
-    piggyback_poll(a, now);
+    piggyback_poll(a);
     if (rc == VG_ENOSLOT)
       note(a, VG_LOG_WARN, VG_EV_POSTPONED, d.why);
     else
