@@ -169,8 +169,10 @@ static int row2_key(enum tick_unit u, const struct vg_civil *c) {
 }
 
 /* One tick at local midnight of day d: its line and label; the second row
- * names the month or year where it changes (*last is the last named). */
-static void tick(struct picture *pc, enum tick_unit u, int64_t d, int *last) {
+ * names the month or year where it changes (*last is the last named;
+ * *first_x becomes the x of the first such name). */
+static void tick(struct picture *pc, enum tick_unit u, int64_t d, int *last,
+                 double *first_x) {
   struct vg_civil c = {0};
   vg_civil_from_days(d, &c.year, &c.mon, &c.mday);
   vg_wall_t t;
@@ -190,8 +192,10 @@ static void tick(struct picture *pc, enum tick_unit u, int64_t d, int *last) {
     vg_svg_text(s, x, YBOT + 26, mid, "%d %s", c.mday, month_names[c.mon - 1]);
   else
     vg_svg_text(s, x, YBOT + 26, mid, "%s", month_names[c.mon - 1]);
-  if (row2_key(u, &c) == *last || x < X0 + 100)
+  if (row2_key(u, &c) == *last)
     return;
+  if (*first_x < 0)
+    *first_x = x;
   const char *bold = "text-anchor=\"middle\" font-weight=\"bold\"";
   if (u == T_MONTH || u == T_QUARTER)
     vg_svg_text(s, x, YBOT + 44, bold, "%d", c.year);
@@ -206,19 +210,23 @@ static void time_axis(struct picture *pc) {
   struct vg_civil c0;
   if (vg_zone_to_civil(pc->z, pc->t0, &c0) != 0)
     return;
-  /* The month (or year) of the start, at the left edge. */
+  int last = row2_key(u, &c0);
+  double first_x = -1;
+  int64_t d = first_tick(u, vg_days_from_civil(c0.year, c0.mon, c0.mday));
+  for (int i = 0; i < 2000; i++, d = next_tick(u, d)) {
+    if (d * DAY > (int64_t)pc->t1 + 2 * DAY)
+      break;
+    tick(pc, u, d, &last, &first_x);
+  }
+  /* The month (or year) of the start at the left edge, unless the first
+   * change is so close that the two would overlap. */
+  if (first_x >= 0 && first_x < X0 + 90)
+    return;
   if (u == T_MONTH || u == T_QUARTER)
     vg_svg_text(&pc->svg, X0, YBOT + 44, "font-weight=\"bold\"", "%d", c0.year);
   else
     vg_svg_text(&pc->svg, X0, YBOT + 44, "font-weight=\"bold\"", "%s %d",
                 month_names[c0.mon - 1], c0.year);
-  int last = row2_key(u, &c0);
-  int64_t d = first_tick(u, vg_days_from_civil(c0.year, c0.mon, c0.mday));
-  for (int i = 0; i < 2000; i++, d = next_tick(u, d)) {
-    if (d * DAY > (int64_t)pc->t1 + 2 * DAY)
-      break;
-    tick(pc, u, d, &last);
-  }
 }
 
 void pic_axes(struct picture *pc, int threshold) {
