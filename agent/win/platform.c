@@ -24,6 +24,7 @@
 
 #include "vssguard/platform.h"
 #include "vssguard/zone.h"
+#include "win.h"
 
 /*
  * kernel32 exports GetTimeZoneInformationForYear since Windows Vista SP1 and
@@ -503,6 +504,14 @@ static BOOL CALLBACK init_default_dir(PINIT_ONCE once, PVOID param,
 }
 
 /* "%ProgramData%\VssGuard" in UTF-8, resolved once. */
+int vg_win_sid_trusted(void *sid) {
+  return sid_is_trusted(sid);
+}
+
+void vg_win_sid_name(void *sid, char *buf, size_t len) {
+  sid_name(sid, buf, len);
+}
+
 const char *vg_plat_default_dir(void) {
   static INIT_ONCE once = INIT_ONCE_STATIC_INIT;
   InitOnceExecuteOnce(&once, init_default_dir, NULL, NULL);

@@ -160,6 +160,8 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
       vg_log_error(VG_EV_STATE_ERROR, "cannot restrict the access list of %s",
                    dir);
   }
+  /* No leftover state.tmp, no state owned by a user or linked elsewhere. */
+  (void)vg_win_secure_state(svc_state);
   configure_self();
 
   memset(&cfg, 0, sizeof(cfg));

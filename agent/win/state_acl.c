@@ -9,6 +9,7 @@
 
 #include <aclapi.h>
 #include <sddl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,14 +19,106 @@
 /* Full control for SYSTEM and Administrators, inherited by children. */
 static const wchar_t dir_sddl[] = L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
 static const wchar_t file_sddl[] = L"D:P(A;;FA;;;SY)(A;;FA;;;BA)";
+/* The same with Administrators as the owner, for an untrusted owner. */
+static const wchar_t owned_dir_sddl[] =
+    L"O:BAD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
+static const wchar_t owned_file_sddl[] = L"O:BAD:P(A;;FA;;;SY)(A;;FA;;;BA)";
+
+/* Enables a privilege in the process token when the token holds it (the
+ * service's LocalSystem token holds SeTakeOwnership and SeRestore). */
+static void enable_privilege(const wchar_t *name) {
+  HANDLE token;
+  TOKEN_PRIVILEGES tp;
+  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_ADJUST_PRIVILEGES, &token))
+    return;
+  memset(&tp, 0, sizeof(tp));
+  tp.PrivilegeCount = 1;
+  tp.Privileges[0].Attributes = SE_PRIVILEGE_ENABLED;
+  if (LookupPrivilegeValueW(NULL, name, &tp.Privileges[0].Luid))
+    AdjustTokenPrivileges(token, FALSE, &tp, 0, NULL, NULL);
+  CloseHandle(token);
+}
+
+/*
+ * Gives path (UTF-16 w) the owner and protected DACL of sddl ("O:BAD:P...")
+ * when its owner is not trusted. An owner implicitly holds WRITE_DAC: a user
+ * who created the directory or planted a file before the install could
+ * otherwise grant itself access again whatever the DACL says. Setting an
+ * owner other than oneself needs SeRestorePrivilege (or SeTakeOwnership to
+ * take it for Administrators). Returns 0 (*changed tells whether the owner
+ * was replaced) or VG_EPERM, logged.
+ */
+static int fix_owner(const char *path, const wchar_t *w, const wchar_t *sddl,
+                     bool *changed) {
+  PSECURITY_DESCRIPTOR cur = NULL, sd = NULL;
+  PSID owner = NULL, new_owner = NULL;
+  PACL dacl = NULL;
+  BOOL present = FALSE, defaulted = FALSE;
+  char who[300];
+  DWORD err;
+
+  *changed = false;
+  err = GetNamedSecurityInfoW(w, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION,
+                              &owner, NULL, NULL, NULL, &cur);
+  if (err != ERROR_SUCCESS) {
+    vg_log_error(VG_EV_STATE_ERROR,
+                 "%s: cannot read its owner (error %lu); not using it", path,
+                 (unsigned long)err);
+    return VG_EPERM;
+  }
+  if (owner != NULL && vg_win_sid_trusted(owner)) {
+    LocalFree(cur);
+    return VG_OK;
+  }
+  if (owner != NULL)
+    vg_win_sid_name(owner, who, sizeof(who));
+  else
+    snprintf(who, sizeof(who), "nobody");
+  LocalFree(cur);
+  enable_privilege(L"SeRestorePrivilege");
+  enable_privilege(L"SeTakeOwnershipPrivilege");
+  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
+          sddl, SDDL_REVISION_1, &sd, NULL) ||
+      !GetSecurityDescriptorOwner(sd, &new_owner, &defaulted) ||
+      !GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted)) {
+    if (sd != NULL)
+      LocalFree(sd);
+    return VG_EPERM;
+  }
+  err = SetNamedSecurityInfoW((LPWSTR)w, SE_FILE_OBJECT,
+                              OWNER_SECURITY_INFORMATION |
+                                  DACL_SECURITY_INFORMATION |
+                                  PROTECTED_DACL_SECURITY_INFORMATION,
+                              new_owner, NULL, dacl, NULL);
+  LocalFree(sd);
+  if (err != ERROR_SUCCESS) {
+    vg_log_error(VG_EV_STATE_ERROR,
+                 "%s is owned by %s, not by SYSTEM or Administrators, and its "
+                 "owner cannot be changed (error %lu)",
+                 path, who, (unsigned long)err);
+    return VG_EPERM;
+  }
+  vg_log_warn(VG_EV_STATE_ERROR,
+              "%s was owned by %s: its owner is now Administrators and only "
+              "SYSTEM and Administrators have access",
+              path, who);
+  *changed = true;
+  return VG_OK;
+}
 
 static int make_dir(const wchar_t *path) {
   SECURITY_ATTRIBUTES sa;
   PSECURITY_DESCRIPTOR sd = NULL;
   int rc = VG_OK;
 
-  if (GetFileAttributesW(path) != INVALID_FILE_ATTRIBUTES)
-    return VG_OK;
+  if (GetFileAttributesW(path) != INVALID_FILE_ATTRIBUTES) {
+    bool changed;
+    char *u = vg_win_utf8(path);
+    rc = fix_owner(u != NULL ? u : "the data directory", path, owned_dir_sddl,
+                   &changed);
+    free(u);
+    return rc;
+  }
   if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
           dir_sddl, SDDL_REVISION_1, &sd, NULL))
     return VG_EIO;
@@ -97,5 +190,70 @@ int vg_win_secure_file(const char *path) {
 }
 
 int vg_win_secure_existing_dir(const char *dir) {
-  return set_dacl(dir, dir_sddl);
+  wchar_t *w = vg_win_wide(dir);
+  bool changed = false;
+  int rc = w != NULL ? fix_owner(dir, w, owned_dir_sddl, &changed) : VG_EIO;
+  free(w);
+  if (rc != VG_OK)
+    return rc;
+  return changed ? VG_OK : set_dacl(dir, dir_sddl);
+}
+
+/* Deletes the name w (a file); true when it is gone. */
+static bool delete_name(const wchar_t *w) {
+  return DeleteFileW(w) || GetLastError() == ERROR_FILE_NOT_FOUND;
+}
+
+int vg_win_secure_state(const char *path) {
+  char tmp[4096];
+  wchar_t *w, *wtmp;
+  BY_HANDLE_FILE_INFORMATION info;
+  HANDLE h;
+  bool changed = false;
+  int rc = VG_OK;
+
+  snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+  w = vg_win_wide(path);
+  wtmp = vg_win_wide(tmp);
+  if (w == NULL || wtmp == NULL) {
+    free(w);
+    free(wtmp);
+    return VG_EPERM;
+  }
+  /* A temporary file is never meaningful at start; the next save creates
+   * its own. Writing through a planted one could reach any file. */
+  if (!delete_name(wtmp)) {
+    vg_log_error(VG_EV_STATE_ERROR, "cannot remove the leftover %s (error %lu)",
+                 tmp, (unsigned long)GetLastError());
+    rc = VG_EPERM;
+  }
+  /* The security descriptor belongs to the file, not to the name: with a
+   * second link or a reparse point, securing "state" would change another
+   * file. Such a state is not ours: the name is removed. */
+  h = CreateFileW(w, FILE_READ_ATTRIBUTES,
+                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                  OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+  if (h != INVALID_HANDLE_VALUE) {
+    BOOL ok = GetFileInformationByHandle(h, &info);
+    CloseHandle(h);
+    if (!ok || info.nNumberOfLinks > 1 ||
+        (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
+      if (delete_name(w))
+        vg_log_error(VG_EV_STATE_ERROR,
+                     "%s was a hard link or a reparse point: removed; "
+                     "starting from a fresh state",
+                     path);
+      else
+        rc = VG_EPERM;
+    } else if (fix_owner(path, w, owned_file_sddl, &changed) != VG_OK) {
+      /* An owner that stays untrusted could rewrite the state: not used. */
+      if (!delete_name(w))
+        rc = VG_EPERM;
+    } else if (!changed && set_dacl(path, file_sddl) != VG_OK) {
+      rc = VG_EPERM;
+    }
+  }
+  free(w);
+  free(wtmp);
+  return rc;
 }

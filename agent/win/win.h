@@ -75,11 +75,33 @@ int vg_win_gpo_watch_start(void (*cb)(void *ud), void *ud,
 void vg_win_gpo_watch_stop(vg_win_gpo_watch *w);
 
 /*
+ * Whether a SID (a PSID) is SYSTEM, Administrators, TrustedInstaller or the
+ * account of this process: the principals that may own or write the files
+ * the agent trusts. vg_win_sid_name writes its account name or SID string.
+ */
+int vg_win_sid_trusted(void *sid);
+void vg_win_sid_name(void *sid, char *buf, size_t len);
+
+/*
  * Creates dir (and %ProgramData%\VssGuard above it) with a DACL that gives
  * full control to SYSTEM and Administrators only. An existing directory is
- * left as it is. Returns 0 or VG_EIO.
+ * left as it is unless its owner is not trusted (vg_win_sid_trusted): an
+ * owner may always rewrite the DACL, so the owner is then set to
+ * Administrators and the DACL reset. Returns 0, VG_EIO, or VG_EPERM when an
+ * untrusted owner cannot be replaced (logged as 1014).
  */
 int vg_win_secure_dir(const char *dir);
+
+/*
+ * Makes the state file at path safe to load and replace: a leftover
+ * path.tmp is deleted (it may be a hard link planted to make the agent
+ * overwrite another file); path itself is removed when it has more than one
+ * link or is a reparse point, and otherwise gets Administrators as its owner
+ * when its owner is not trusted, and the SYSTEM/Administrators DACL.
+ * Returns 0, or VG_EPERM when a file could be neither secured nor removed
+ * (logged as 1014).
+ */
+int vg_win_secure_state(const char *path);
 
 /* Restricts an existing file to SYSTEM and Administrators. Returns 0 or
  * VG_EIO. */
