@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fleet_agent.h"
 #include "policy_load.h"
 #include "policy_watch.h"
 #include "vssguard/agent.h"
@@ -65,6 +66,11 @@ struct vg_agent {
   bool policy_invalid; /* the last policy reload failed */
   char *metrics_path;  /* metrics file named by the last trusted policy */
   char note[512];      /* the last postponement or warning logged */
+  /* The due-moment sequence (see "The due moment" below). */
+  vg_fleet_side *fleet;   /* FleetLock requests, events and counters */
+  struct vg_decision due; /* the decision the running sequence acts on */
+  bool due_busy;          /* an asynchronous stage awaits its answer */
+  bool fleet_waiting;     /* the due reboot waits for a FleetLock slot */
   /* Count-only mode: no valid policy was ever loaded. Runs are counted and
    * saved under the default policy, no reboot is scheduled, and the policy
    * is loaded again on a reload request or a change of its file. */
@@ -166,6 +172,10 @@ static void write_metrics(vg_agent *a) {
   m.locked = vg_state_locked(a->state);
   m.policy_invalid = a->policy_invalid;
   m.policy_insecure = !a->policy_trusted;
+  vg_fleet_side_metrics(a->fleet, uv_now(a->loop), &m.fleet);
+  struct vg_fleet_hold hold;
+  vg_state_fleet_slot(a->state, &hold);
+  m.fleet.held = hold.held;
   if (a->metrics_written && memcmp(&m, &a->metrics, sizeof(m)) == 0)
     return;
   int rc = vg_metrics_write(path, &m);
@@ -277,6 +287,8 @@ static void apply_event(vg_agent *a, const struct vg_event *ev) {
   log_track(a, &r);
   a->dirty = true;
   a->changed = true;
+  if (r.kind == VG_TRACK_BOOT && a->fleet != NULL)
+    vg_fleet_side_release(a->fleet, "after the boot", 0);
 }
 
 static void on_parsed(const struct vg_event *ev, void *ud) {
@@ -329,6 +341,51 @@ static void store_sched(vg_agent *a, const struct vg_decision *d) {
   save_state(a);
 }
 
+/*
+ * True when a reboot this agent initiated while holding its FleetLock slot
+ * has not been followed by a boot yet: the slot stays held across it.
+ */
+static bool fleet_reboot_pending(vg_agent *a, vg_wall_t *at) {
+  struct vg_fleet_hold h;
+  struct vg_reboot_rec recs[VG_STATE_MAX_HISTORY];
+  vg_state_fleet_slot(a->state, &h);
+  if (!h.held)
+    return false;
+  size_t n = vg_state_history(a->state, recs, VG_STATE_MAX_HISTORY);
+  for (size_t i = n; i-- > 0;)
+    if (!recs[i].confirmed && recs[i].at >= h.since) {
+      if (at != NULL)
+        *at = recs[i].at;
+      return true;
+    }
+  return false;
+}
+
+/* Releases a held slot that no reboot used (rebootmgr's lesson: a slot
+ * kept without a reboot blocks the group). */
+static void fleet_release_unused(vg_agent *a, const char *why) {
+  struct vg_fleet_hold h;
+  vg_state_fleet_slot(a->state, &h);
+  if (h.held && !fleet_reboot_pending(a, NULL))
+    vg_fleet_side_release(a->fleet, why, 0);
+}
+
+/* After each decision: a wait for a slot that the slot's end interrupted is
+ * postponed; a slot held without a reboot to come is released. */
+static void fleet_after_decision(vg_agent *a, const struct vg_decision *d) {
+  if (d->action == VG_ACT_REBOOT || a->due_busy)
+    return;
+  if (a->fleet_waiting) {
+    a->fleet_waiting = false;
+    vg_fleet_side_wait_over(a->fleet);
+    vg_log_info(VG_EV_POSTPONED,
+                "reboot postponed: no FleetLock slot of group %s was granted "
+                "while the slot allowed a reboot (%s)",
+                vg_fleet_side_group(a->fleet), d->why);
+  }
+  fleet_release_unused(a, "no reboot in this slot");
+}
+
 /* Calls the platform's reboot and reacts to its answer. */
 static void call_reboot(vg_agent *a, const char *why) {
   const struct vg_reboot_cfg *rc = vg_policy_reboot(a->policy);
@@ -362,6 +419,7 @@ static void call_reboot(vg_agent *a, const char *why) {
     return;
   default:
     vg_log_error(VG_EV_REBOOT_FAILED, "reboot failed: %s", vg_strerror(r));
+    fleet_release_unused(a, "the reboot call failed");
     break;
   }
   /* The attempt is in the history: the next decision moves on to the next
@@ -389,8 +447,45 @@ static void retry_reboot(vg_agent *a) {
     vg_agent_evaluate(a);
 }
 
-static void do_reboot(vg_agent *a, const struct vg_decision *d, vg_wall_t now) {
+/*
+ * The due moment, as explicit stages. vg_decide has said REBOOT: the count
+ * reached the threshold and the local checks passed (inside an allowed
+ * slot, no blackout, uptime, reboots per week, no backup running). Then:
+ *
+ *   1. stage_local     state saved; the decision is kept in a->due
+ *   2. stage_gates     [issue 12: sessions, processes, veto, alerts]
+ *   3. stage_fleet     FleetLock pre-reboot (asynchronous, over HTTP)
+ *   4. stage_recheck   vg_decide again at this instant: slot, blackouts and
+ *                      every guard; on failure a held slot is released
+ *   5. stage_hook      [issue 12: the pre-reboot hook]
+ *   6. stage_shutdown  dry run, or record the attempt, save, reboot call
+ *
+ * Each stage calls the next or ends the sequence; an ended sequence starts
+ * again at stage 1 on a later evaluation. An asynchronous stage sets
+ * a->due_busy while its request is in flight and continues from its
+ * callback; evaluations in between do not start a second sequence. Every
+ * failure of the network side ends the sequence without a reboot (fail
+ * closed); counting goes on meanwhile.
+ */
+static void stage_gates(vg_agent *a);
+static void stage_fleet(vg_agent *a);
+static void stage_recheck(vg_agent *a);
+static void stage_hook(vg_agent *a);
+static void stage_shutdown(vg_agent *a);
+
+/* Arms the timer for a delay of ms milliseconds (the next ask for a slot). */
+static void arm_ms(vg_agent *a, uint64_t ms) {
+  vg_alarm_disarm(a->alarm);
+  uv_update_time(a->loop);
+  uv_timer_start(&a->timer, timer_cb, ms, 0);
+}
+
+/* Stage 1: the local checks passed; the state must be on disk. */
+static void stage_local(vg_agent *a, const struct vg_decision *d,
+                        vg_wall_t now) {
   char msg[512];
+  if (a->due_busy)
+    return; /* the running sequence goes on from its callback */
   if (a->dirty)
     save_state(a);
   if (a->save_failed) {
@@ -401,6 +496,158 @@ static void do_reboot(vg_agent *a, const struct vg_decision *d, vg_wall_t now) {
     arm_delay(a, SAVE_RETRY_S);
     return;
   }
+  a->due = *d;
+  stage_gates(a);
+}
+
+/* Stage 2: the gates (issue 12 inserts its asynchronous probes here). */
+static void stage_gates(vg_agent *a) {
+  stage_fleet(a);
+}
+
+/* True when this machine holds a slot of the configured group and id. */
+static bool fleet_holds(vg_agent *a) {
+  struct vg_fleet_hold h;
+  vg_state_fleet_slot(a->state, &h);
+  return h.held && strcmp(h.group, vg_fleet_side_group(a->fleet)) == 0 &&
+         strcmp(h.id, vg_fleet_side_id(a->fleet)) == 0;
+}
+
+/* The next ask for a slot: after the retry delay, but no later than the
+ * usable end of the slot, where the next evaluation postpones. */
+static void fleet_wait(vg_agent *a) {
+  uint64_t ms = vg_fleet_side_retry_ms(a->fleet);
+  vg_wall_t now = a->ops->now(a->ops->ud);
+  vg_wall_t end =
+      a->due.sched.slot_end - vg_policy_reboot(a->policy)->min_time_left_s;
+  if (end > now && (uint64_t)(end - now) * 1000u < ms)
+    ms = (uint64_t)(end - now) * 1000u;
+  a->fleet_waiting = true;
+  arm_ms(a, ms);
+}
+
+static void on_fleet_acquired(void *ud, enum vg_fleet_outcome outcome) {
+  vg_agent *a = ud;
+  a->due_busy = false;
+  if (a->stopped)
+    return;
+  if (outcome != VG_FLEET_GRANTED) {
+    fleet_wait(a);
+    write_metrics(a);
+    return;
+  }
+  struct vg_fleet_hold h;
+  memset(&h, 0, sizeof(h));
+  h.held = true;
+  h.since = a->ops->now(a->ops->ud);
+  snprintf(h.group, sizeof(h.group), "%s", vg_fleet_side_group(a->fleet));
+  snprintf(h.id, sizeof(h.id), "%s", vg_fleet_side_id(a->fleet));
+  vg_state_set_fleet_slot(a->state, &h);
+  a->dirty = true;
+  a->fleet_waiting = false;
+  vg_fleet_side_wait_over(a->fleet);
+  /* "slot held" is on disk before anything acts on it: after a crash the
+   * agent knows it holds the slot. */
+  save_state(a);
+  a->again = false;
+  stage_recheck(a);
+  if (a->again)
+    vg_agent_evaluate(a);
+  else
+    write_metrics(a);
+}
+
+/* The release was confirmed: the state no longer holds a slot. */
+static void on_fleet_released(void *ud) {
+  vg_agent *a = ud;
+  struct vg_fleet_hold h;
+  if (a->stopped)
+    return;
+  vg_state_fleet_slot(a->state, &h);
+  if (h.held) {
+    vg_state_set_fleet_slot(a->state, NULL);
+    a->dirty = true;
+    save_state(a);
+  }
+  /* A due reboot that waited for the release asks for its slot now. */
+  if (a->fleet_waiting && !a->due_busy)
+    vg_agent_evaluate(a);
+  else
+    write_metrics(a);
+}
+
+/* Stage 3: a FleetLock slot of the group, when the policy has fleet_lock. */
+static void stage_fleet(vg_agent *a) {
+  if (!vg_fleet_side_enabled(a->fleet)) {
+    stage_shutdown(a);
+    return;
+  }
+  if (fleet_holds(a) && !vg_fleet_side_releasing(a->fleet)) {
+    /* Granted before (the agent restarted, or the reboot call asked to be
+     * retried): FleetLock locks are recursive, so the slot is still ours. */
+    stage_recheck(a);
+    return;
+  }
+  int rc = vg_fleet_side_acquire(a->fleet);
+  if (rc == 1) { /* dry run: the request was logged */
+    stage_recheck(a);
+    return;
+  }
+  if (rc == 0) {
+    a->due_busy = true;
+    return;
+  }
+  if (rc == VG_EBUSY) {
+    /* A release after a boot or a restart is not confirmed yet: no new
+     * slot before it is (the two must not cross). */
+    note(a, VG_LOG_INFO, VG_EV_FLEET_WAITING,
+         "waiting for a FleetLock slot: the release of the previous one is "
+         "not confirmed yet");
+  } else {
+    note(a, VG_LOG_WARN, VG_EV_FLEET_ERROR,
+         "FleetLock: no request possible (fleet_lock.id unknown or "
+         "invalid); no reboot");
+  }
+  fleet_wait(a);
+}
+
+/* Stage 4: everything again at this instant, with the slot in hand. */
+static void stage_recheck(vg_agent *a) {
+  vg_wall_t now = a->ops->now(a->ops->ud);
+  struct vg_decide_input in;
+  struct vg_decision d;
+  memset(&in, 0, sizeof(in));
+  in.policy = a->policy;
+  in.state = a->state;
+  in.now = now;
+  in.seed = a->seed;
+  if (a->ops->boot_time(a->ops->ud, &in.boot_time) != 0)
+    in.boot_time = vg_state_boot_time(a->state);
+  vg_decide(&in, &d);
+  if (d.action != VG_ACT_REBOOT || !a->policy_trusted || a->count_only ||
+      vg_state_locked(a->state)) {
+    vg_log_info(VG_EV_POSTPONED,
+                "reboot postponed: the checks no longer pass once the "
+                "FleetLock slot was granted (%s)",
+                d.why);
+    fleet_release_unused(a, "the checks no longer passed");
+    a->again = true; /* the evaluation plans what comes next */
+    return;
+  }
+  a->due = d;
+  stage_hook(a);
+}
+
+/* Stage 5: the pre-reboot hook (issue 12). */
+static void stage_hook(vg_agent *a) {
+  stage_shutdown(a);
+}
+
+/* Stage 6: the one call of the reboot module, after the attempt is saved. */
+static void stage_shutdown(vg_agent *a) {
+  const struct vg_decision *d = &a->due;
+  vg_wall_t now = a->ops->now(a->ops->ud);
+  char msg[512];
   clear_note(a);
   if (a->cfg.dry_run || vg_policy_dry_run(a->policy)) {
     /* Once per slot: then wait for its end, where the next slot is
@@ -419,6 +666,7 @@ static void do_reboot(vg_agent *a, const struct vg_decision *d, vg_wall_t now) {
                  vg_state_pending_attempts(a->state));
     a->dirty = true; /* the guard now holds: keep it across restarts */
     save_state(a);
+    fleet_release_unused(a, "reboots are locked");
     disarm(a);
     return;
   }
@@ -525,8 +773,9 @@ static void evaluate_once(vg_agent *a) {
     }
     arm(a, d.next, now);
     break;
-  case VG_ACT_REBOOT: do_reboot(a, &d, now); break;
+  case VG_ACT_REBOOT: stage_local(a, &d, now); break;
   }
+  fleet_after_decision(a, &d);
 }
 
 void vg_agent_evaluate(vg_agent *a) {
@@ -715,6 +964,39 @@ static void release(vg_agent *a) {
   free(a);
 }
 
+/* Gives the FleetLock side the policy's fleet_lock settings. */
+static void fleet_configure(vg_agent *a) {
+  bool dry = a->cfg.dry_run || vg_policy_dry_run(a->policy);
+  if (vg_fleet_side_configure(a->fleet, vg_policy_fleet(a->policy), dry) == 0 &&
+      vg_fleet_side_enabled(a->fleet))
+    vg_log_info(VG_EV_POLICY_LOADED,
+                "fleet coordination: FleetLock %s, group %s, id %s%s",
+                vg_policy_fleet(a->policy)->url, vg_fleet_side_group(a->fleet),
+                vg_fleet_side_id(a->fleet),
+                dry ? " (dry run: nothing sent)" : "");
+}
+
+/*
+ * At start: steady-state, as the FleetLock client cycle asks, so that a
+ * slot left from before (a crash between the grant and the reboot, or a
+ * boot) is free again. Not while a reboot this agent initiated in its slot
+ * may still come (countdown of reboot.warning): the slot is for it.
+ */
+static void fleet_start(vg_agent *a) {
+  vg_wall_t at;
+  int64_t after = 0;
+  if (!vg_fleet_side_enabled(a->fleet))
+    return;
+  if (fleet_reboot_pending(a, &at)) {
+    vg_wall_t until = at + vg_policy_reboot(a->policy)->warning_s + 300;
+    vg_wall_t now = a->ops->now(a->ops->ud);
+    if (until > now)
+      after = until - now;
+  }
+  vg_fleet_side_release(
+      a->fleet, after ? "no boot followed the reboot" : "at start", after);
+}
+
 int vg_agent_new(uv_loop_t *loop, const struct vg_agent_config *cfg,
                  vg_agent **out) {
   *out = NULL;
@@ -765,16 +1047,24 @@ int vg_agent_new(uv_loop_t *loop, const struct vg_agent_config *cfg,
   a->parser = vg_evparser_new(on_parsed, a);
   if (a->parser == NULL)
     goto fail;
-  rc = vg_alarm_new(loop, alarm_cb, a, &a->alarm);
+  struct vg_fleet_hooks hooks = {on_fleet_acquired, on_fleet_released, a};
+  rc = vg_fleet_side_new(loop, &hooks, &a->fleet);
   if (rc != 0)
     goto fail;
+  rc = vg_alarm_new(loop, alarm_cb, a, &a->alarm);
+  if (rc != 0) {
+    vg_fleet_side_close(a->fleet); /* freed when the loop runs */
+    goto fail;
+  }
   rc = uv_timer_init(loop, &a->timer);
   if (rc != 0) {
+    vg_fleet_side_close(a->fleet);
     vg_alarm_close(a->alarm); /* freed when the loop runs */
     rc = VG_EIO;
     goto fail;
   }
   a->timer.data = a;
+  fleet_configure(a);
   *out = a;
   return 0;
 
@@ -806,6 +1096,7 @@ int vg_agent_start(vg_agent *a) {
     return rc;
   }
   a->started = true;
+  fleet_start(a);
   watch_policy_file(a);
   vg_log_info(VG_EV_STARTED, "started: count %d/%d, state %s%s%s",
               vg_state_count(a->state), vg_policy_threshold(a->policy),
@@ -895,6 +1186,7 @@ int vg_agent_reload(vg_agent *a) {
   a->policy_invalid = false;
   a->errors_logged = 0;
   log_policy(a, "reloaded");
+  fleet_configure(a);
   if (a->count_only) {
     a->count_only = false;
     vg_policy_watch_stop(a->policy_watch);
@@ -919,6 +1211,8 @@ void vg_agent_stop(vg_agent *a) {
   uv_close((uv_handle_t *)&a->timer, NULL);
   vg_alarm_close(a->alarm);
   a->alarm = NULL;
+  vg_fleet_side_close(a->fleet);
+  a->fleet = NULL;
   if (save_state(a) == 0)
     vg_log_info(VG_EV_STOPPED, "stopped: state saved to %s (count %d/%d)",
                 a->state_path, vg_state_count(a->state),

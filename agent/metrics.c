@@ -28,6 +28,46 @@ static int add(char *buf, size_t cap, size_t *used, const struct metric *m,
   return 0;
 }
 
+/* The fleet_lock metrics; the buffer grows for them. */
+static int add_fleet(char **buf, size_t *cap, size_t *used,
+                     const struct vg_metrics_fleet *f) {
+  static const struct metric held = {
+      "vssguard_fleet_lock_held", "gauge",
+      "1 while this machine holds a FleetLock slot of its group."};
+  static const struct metric waiting = {
+      "vssguard_fleet_lock_waiting_seconds", "gauge",
+      "How long the due reboot has waited for a FleetLock slot (0 = not "
+      "waiting)."};
+  size_t need = *used + 1024 + f->nkinds * 128;
+  if (need > *cap) {
+    char *b = realloc(*buf, need);
+    if (b == NULL)
+      return VG_ENOMEM;
+    *buf = b;
+    *cap = need;
+  }
+  if (add(*buf, *cap, used, &held, f->held ? 1 : 0) != 0 ||
+      add(*buf, *cap, used, &waiting, (long long)f->waiting_s) != 0)
+    return VG_ENOMEM;
+  int n = snprintf(*buf + *used, *cap - *used,
+                   "# HELP vssguard_fleet_lock_errors_total FleetLock "
+                   "requests that failed, by kind (the server's error kind, "
+                   "or timeout, network).\n"
+                   "# TYPE vssguard_fleet_lock_errors_total counter\n");
+  if (n < 0 || (size_t)n >= *cap - *used)
+    return VG_ENOMEM;
+  *used += (size_t)n;
+  for (size_t i = 0; i < f->nkinds && i < VG_METRICS_FLEET_KINDS; i++) {
+    n = snprintf(*buf + *used, *cap - *used,
+                 "vssguard_fleet_lock_errors_total{kind=\"%s\"} %llu\n",
+                 f->errors[i].kind, (unsigned long long)f->errors[i].count);
+    if (n < 0 || (size_t)n >= *cap - *used)
+      return VG_ENOMEM;
+    *used += (size_t)n;
+  }
+  return 0;
+}
+
 char *vg_metrics_format(const struct vg_metrics *m) {
   static const struct metric defs[] = {
       {"vssguard_active_sessions_estimated", "gauge",
@@ -80,6 +120,10 @@ char *vg_metrics_format(const struct vg_metrics *m) {
       free(buf);
       return NULL;
     }
+  }
+  if (m->fleet.enabled && add_fleet(&buf, &cap, &used, &m->fleet) != 0) {
+    free(buf);
+    return NULL;
   }
   return buf;
 }

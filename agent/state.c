@@ -14,6 +14,7 @@
  *   bookmark <channel> <bookmark XML>
  *   run <start> <flags>       (flags: letters of "secoftvb", or "-")
  *   reboot <at> <count at the time> <confirmed 0|1>
+ *   fleet_slot <since> <group> <id>    (only while a FleetLock slot is held)
  *   end
  *
  * Channel names and bookmarks escape backslash, newline, carriage return and
@@ -155,6 +156,17 @@ int vg_state_set_bookmark(vg_state *s, const char *channel, const char *xml) {
   free(c->bookmark);
   c->bookmark = copy;
   return VG_OK;
+}
+
+void vg_state_fleet_slot(const vg_state *s, struct vg_fleet_hold *out) {
+  *out = s->fleet;
+}
+
+void vg_state_set_fleet_slot(vg_state *s, const struct vg_fleet_hold *in) {
+  if (in == NULL || !in->held)
+    memset(&s->fleet, 0, sizeof(s->fleet));
+  else
+    s->fleet = *in;
 }
 
 void vg_state_scheduled(const vg_state *s, struct vg_sched *out) {
@@ -321,6 +333,13 @@ char *vg_state_serialize(const vg_state *s) {
   for (size_t i = 0; i < s->nhist; i++)
     sb_printf(&b, "reboot %lld %d %d\n", (long long)s->hist[i].at,
               s->hist[i].count, s->hist[i].confirmed ? 1 : 0);
+  if (s->fleet.held) {
+    sb_printf(&b, "fleet_slot %lld ", (long long)s->fleet.since);
+    sb_escaped(&b, s->fleet.group, true);
+    sb_putn(&b, " ", 1);
+    sb_escaped(&b, s->fleet.id, true);
+    sb_putn(&b, "\n", 1);
+  }
   sb_putn(&b, "end\n", 4);
   if (b.oom) {
     free(b.p);
@@ -558,6 +577,21 @@ static int load_line(struct loader *ld, vg_state *s, char *line,
     s->hist[s->nhist].count = count;
     s->hist[s->nhist].confirmed = confirmed == 1;
     s->nhist++;
+  } else if (strcmp(key, "fleet_slot") == 0) {
+    vg_wall_t since;
+    char *group, *id;
+    if (s->fleet.held)
+      return corrupt(ld, "fleet_slot given twice");
+    if (!parse_time(next_token(&p), &since) ||
+        (group = next_token(&p)) == NULL || !unescape(group, true) ||
+        group[0] == '\0' || strlen(group) >= sizeof(s->fleet.group) ||
+        (id = next_token(&p)) == NULL || !unescape(id, true) || id[0] == '\0' ||
+        strlen(id) >= sizeof(s->fleet.id) || *p != '\0')
+      return corrupt(ld, "fleet_slot: expected <since> <group> <id>");
+    s->fleet.held = true;
+    s->fleet.since = since;
+    snprintf(s->fleet.group, sizeof(s->fleet.group), "%s", group);
+    snprintf(s->fleet.id, sizeof(s->fleet.id), "%s", id);
   } else {
     return corrupt(ld, "unknown key \"%.40s\"", key);
   }

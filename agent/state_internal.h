@@ -56,6 +56,7 @@ struct vg_state {
   size_t nhist;
   int attempts; /* reboot attempts not yet followed by a boot */
   bool locked;  /* the reboot guard holds until an administrator resets */
+  struct vg_fleet_hold fleet; /* a FleetLock slot held, if any */
 };
 
 /* The channel entry for name, created when create is true and there is room. */

@@ -43,6 +43,12 @@ enum vg_event_id {
   VG_EV_DRY_RUN = 1020,            /* dry run: reboot would happen now */
   /* Counting (issue 9): 1025-1029. */
   VG_EV_RUN_UNCOUNTED = 1025, /* a run counted through its 14 failed */
+  /* Fleet coordination (issue 11): 1030-1034. */
+  VG_EV_FLEET_WAITING = 1030,  /* waiting for a FleetLock slot */
+  VG_EV_FLEET_ACQUIRED = 1031, /* FleetLock slot acquired */
+  VG_EV_FLEET_RELEASED = 1032, /* FleetLock slot released */
+  VG_EV_FLEET_DRY_RUN = 1033,  /* dry run: FleetLock request not sent */
+  VG_EV_FLEET_ERROR = 1034,    /* FleetLock error: no reboot (fail closed) */
   /* Calendar and administrators (issue 13): 1045-1054. */
   VG_EV_PIGGYBACK = 1045 /* Windows needs a restart: next slot planned */
 };

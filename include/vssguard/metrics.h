@@ -11,6 +11,19 @@
 
 #include "vssguard/common.h"
 
+/* Fleet coordination (fleet_lock): written only when enabled. */
+#define VG_METRICS_FLEET_KINDS 8
+struct vg_metrics_fleet {
+  bool enabled;
+  bool held;         /* this machine holds a slot */
+  int64_t waiting_s; /* how long it has waited for a slot, 0 = not */
+  size_t nkinds;     /* lock errors by kind since start */
+  struct {
+    char kind[64];
+    uint64_t count;
+  } errors[VG_METRICS_FLEET_KINDS];
+};
+
 struct vg_metrics {
   int active_sessions; /* estimated count */
   int threshold;
@@ -22,6 +35,7 @@ struct vg_metrics {
   bool locked;
   bool policy_invalid;  /* the last load of the policy file failed */
   bool policy_insecure; /* the policy file is writable by non-admins */
+  struct vg_metrics_fleet fleet;
 };
 
 /* Formats the metrics in the Prometheus text format into a malloc'd string. */

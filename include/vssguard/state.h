@@ -70,6 +70,21 @@ struct vg_sched {
 void vg_state_scheduled(const vg_state *s, struct vg_sched *out);
 void vg_state_set_scheduled(vg_state *s, const struct vg_sched *in);
 
+/*
+ * A FleetLock slot this machine holds: taken (pre-reboot answered 200) and
+ * saved before the reboot, released (steady-state answered 200) after the
+ * boot or when the reboot did not happen. An optional line of the file.
+ */
+struct vg_fleet_hold {
+  bool held;
+  vg_wall_t since; /* when the slot was granted */
+  char group[256];
+  char id[256];
+};
+void vg_state_fleet_slot(const vg_state *s, struct vg_fleet_hold *out);
+/* Sets (in->held) or clears (in NULL or !in->held) the held slot. */
+void vg_state_set_fleet_slot(vg_state *s, const struct vg_fleet_hold *in);
+
 /* Reboot history and the loop guard. */
 struct vg_reboot_rec {
   vg_wall_t at;   /* when the reboot was initiated */
