@@ -481,8 +481,7 @@ static void arm_ms(vg_agent *a, uint64_t ms) {
 }
 
 /* Stage 1: the local checks passed; the state must be on disk. */
-static void stage_local(vg_agent *a, const struct vg_decision *d,
-                        vg_wall_t now) {
+static void stage_local(vg_agent *a, const struct vg_decision *d) {
   char msg[512];
   if (a->due_busy)
     return; /* the running sequence goes on from its callback */
@@ -773,7 +772,7 @@ static void evaluate_once(vg_agent *a) {
     }
     arm(a, d.next, now);
     break;
-  case VG_ACT_REBOOT: stage_local(a, &d, now); break;
+  case VG_ACT_REBOOT: stage_local(a, &d); break;
   }
   fleet_after_decision(a, &d);
 }
