@@ -57,6 +57,7 @@ struct vg_agent {
   bool evaluating;    /* inside vg_agent_evaluate */
   bool again;         /* evaluate once more when the current one ends */
   bool retry_pending; /* the timer retries the reboot call */
+  bool boot_checked;  /* the start compared the boot with the state's */
   bool started;
   bool stopped;
   vg_wall_t dry_until; /* a dry run was logged for the slot ending here */
@@ -109,8 +110,19 @@ static void clear_note(vg_agent *a) {
   a->note[0] = '\0';
 }
 
+/* Records the running boot's identity in the state (saved with it), so a
+ * restart tells a boot from a step of the clock. */
+static void note_boot_ident(vg_agent *a) {
+  struct vg_boot_ident bi;
+  /* Not before the start compared it with the one the state recorded. */
+  if (a->boot_checked && a->ops->boot_ident != NULL &&
+      a->ops->boot_ident(a->ops->ud, &bi) == 0)
+    vg_state_set_boot_ident(a->state, a->ops->now(a->ops->ud), &bi);
+}
+
 /* Saves the state. Returns 0 or the error, which is logged each time. */
 static int save_state(vg_agent *a) {
+  note_boot_ident(a);
   int rc = vg_state_save(a->state, a->state_path);
   if (rc != 0) {
     a->save_failed = true;
@@ -1074,10 +1086,16 @@ fail:
 
 int vg_agent_start(vg_agent *a) {
   vg_wall_t bt;
+  struct vg_boot_ident bi;
   if (a->ops->boot_time(a->ops->ud, &bt) == 0) {
     struct vg_track_result r;
     memset(&r, 0, sizeof(r));
-    vg_tracker_boot_time(a->state, bt, &r);
+    /* A new boot is judged by uptime and boot id where the platform gives
+     * them: a step of the wall clock is no boot. */
+    if (a->ops->boot_ident != NULL && a->ops->boot_ident(a->ops->ud, &bi) == 0)
+      vg_tracker_boot_ident(a->state, a->ops->now(a->ops->ud), bt, &bi, &r);
+    else
+      vg_tracker_boot_time(a->state, bt, &r);
     if (r.kind == VG_TRACK_BOOT) {
       log_track(a, &r);
       a->dirty = true;
@@ -1086,6 +1104,7 @@ int vg_agent_start(vg_agent *a) {
     vg_log_warn(VG_EV_GENERIC, "boot time unknown: reboots are detected "
                                "from boot events only");
   }
+  a->boot_checked = true;
   save_state(a);
   int rc =
       a->cfg.no_source ? 0 : vg_source_start(a, a->loop, &a->cfg, &a->source);

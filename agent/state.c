@@ -9,6 +9,7 @@
  *   last_event_time <seconds UTC>
  *   attempts <reboot attempts not yet followed by a boot>
  *   locked <0|1>
+ *   boot_ident <saved at> <uptime s> <boot id or "-">  (optional)
  *   scheduled <at> <slot_start> <slot_end>        (only when one is set)
  *   channel <name> <last EventRecordID>
  *   bookmark <channel> <bookmark XML>
@@ -122,6 +123,23 @@ bool vg_state_backup_in_progress(const vg_state *s, vg_wall_t now) {
       return true;
   }
   return false;
+}
+
+void vg_state_set_boot_ident(vg_state *s, vg_wall_t at,
+                             const struct vg_boot_ident *bi) {
+  s->has_ident = true;
+  s->ident_at = at;
+  s->ident = *bi;
+  s->ident.id[sizeof(s->ident.id) - 1] = '\0';
+}
+
+bool vg_state_boot_ident(const vg_state *s, vg_wall_t *at,
+                         struct vg_boot_ident *bi) {
+  if (!s->has_ident)
+    return false;
+  *at = s->ident_at;
+  *bi = s->ident;
+  return true;
 }
 
 uint64_t vg_state_last_record(const vg_state *s, const char *channel) {
@@ -306,6 +324,10 @@ char *vg_state_serialize(const vg_state *s) {
   sb_printf(&b, "last_event_time %lld\n", (long long)s->last_event_time);
   sb_printf(&b, "attempts %d\n", s->attempts);
   sb_printf(&b, "locked %d\n", s->locked ? 1 : 0);
+  if (s->has_ident)
+    sb_printf(&b, "boot_ident %lld %llu %s\n", (long long)s->ident_at,
+              (unsigned long long)s->ident.uptime_s,
+              s->ident.id[0] ? s->ident.id : "-");
   if (s->sched.set)
     sb_printf(&b, "scheduled %lld %lld %lld\n", (long long)s->sched.at,
               (long long)s->sched.slot_start, (long long)s->sched.slot_end);
@@ -505,6 +527,26 @@ static int load_line(struct loader *ld, vg_state *s, char *line,
     else
       s->locked = n == 1;
     *seen |= bit;
+  } else if (strcmp(key, "boot_ident") == 0) {
+    vg_wall_t at;
+    uint64_t up;
+    if (s->has_ident)
+      return corrupt(ld, "boot_ident given twice");
+    if (!parse_time(next_token(&p), &at) || !parse_u64(next_token(&p), &up))
+      return corrupt(ld, "boot_ident: expected <saved at> <uptime> <id>");
+    char *id = next_token(&p);
+    size_t n = id ? strlen(id) : 0;
+    bool ok = n > 0 && n < VG_BOOT_ID_MAX && *p == '\0';
+    for (size_t i = 0; ok && i < n; i++)
+      ok = (id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f') ||
+           id[i] == '-';
+    if (!ok)
+      return corrupt(ld, "boot_ident: the boot id must be hex digits and "
+                         "dashes, or \"-\"");
+    s->has_ident = true;
+    s->ident_at = at;
+    s->ident.uptime_s = up;
+    snprintf(s->ident.id, sizeof(s->ident.id), "%s", strcmp(id, "-") ? id : "");
   } else if (strcmp(key, "scheduled") == 0) {
     vg_wall_t t[3];
     if (*seen & K_SCHED)

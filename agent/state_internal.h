@@ -55,6 +55,10 @@ struct vg_state {
   struct vg_reboot_rec hist[VG_STATE_MAX_HISTORY]; /* oldest first */
   size_t nhist;
   int attempts; /* reboot attempts not yet followed by a boot */
+  /* The boot's identity at the last save (optional line "boot_ident"). */
+  bool has_ident;
+  vg_wall_t ident_at;             /* wall clock of that save */
+  struct vg_boot_ident ident;     /* uptime then, and the boot id */
   bool locked;  /* the reboot guard holds until an administrator resets */
   struct vg_fleet_hold fleet; /* a FleetLock slot held, if any */
 };

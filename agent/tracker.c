@@ -420,3 +420,38 @@ int vg_tracker_boot_time(vg_state *s, vg_wall_t boot_time,
   r->count_after = s->count;
   return VG_OK;
 }
+
+int vg_tracker_boot_ident(vg_state *s, vg_wall_t now, vg_wall_t boot_time,
+                          const struct vg_boot_ident *bi,
+                          struct vg_track_result *r) {
+  vg_wall_t at;
+  struct vg_boot_ident was;
+  if (!vg_state_boot_ident(s, &at, &was)) {
+    vg_tracker_boot_time(s, boot_time, r);
+  } else {
+    memset(r, 0, sizeof(*r));
+    r->kind = VG_TRACK_IGNORED;
+    r->count_before = r->count_after = s->count;
+    bool new_boot;
+    if (was.id[0] != '\0' && bi->id[0] != '\0') {
+      new_boot = strcmp(was.id, bi->id) != 0;
+    } else {
+      /* Uptime only grows within a boot. Since the record, the wall clock
+       * says now - at passed: an uptime below that means the machine booted
+       * after the record, unless the clock stepped forward by more than the
+       * uptime it had then. */
+      int64_t up = (int64_t)bi->uptime_s, then = (int64_t)was.uptime_s;
+      new_boot = up + BOOT_SLACK < then || up + BOOT_SLACK < now - at;
+    }
+    if (new_boot) {
+      boot(s, boot_time, r);
+    } else if (s->boot_time == 0 || boot_time < s->boot_time) {
+      /* Same boot. After a step of the clock the estimate moves; the
+       * earliest one keeps every event of this boot from looking stale. */
+      s->boot_time = boot_time;
+    }
+    r->count_after = s->count;
+  }
+  vg_state_set_boot_ident(s, now, bi);
+  return VG_OK;
+}

@@ -41,6 +41,32 @@ int vg_plat_boot_time(vg_wall_t *out) {
   return VG_OK;
 }
 
+int vg_plat_boot_ident(struct vg_boot_ident *out) {
+  struct timespec bt;
+  memset(out, 0, sizeof(*out));
+  if (clock_gettime(CLOCK_BOOTTIME, &bt) != 0)
+    return VG_EIO;
+  out->uptime_s = (uint64_t)bt.tv_sec;
+  /* A random UUID the kernel draws at every boot. */
+  FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+  if (f == NULL)
+    return VG_OK;
+  char buf[VG_BOOT_ID_MAX + 2];
+  if (fgets(buf, sizeof(buf), f) != NULL) {
+    size_t n = strcspn(buf, "\r\n");
+    bool ok = n > 0 && n < VG_BOOT_ID_MAX;
+    for (size_t i = 0; ok && i < n; i++)
+      ok = (buf[i] >= '0' && buf[i] <= '9') ||
+           (buf[i] >= 'a' && buf[i] <= 'f') || buf[i] == '-';
+    if (ok) {
+      memcpy(out->id, buf, n);
+      out->id[n] = '\0';
+    }
+  }
+  fclose(f);
+  return VG_OK;
+}
+
 int vg_plat_local_offset(vg_wall_t t, int32_t *offset_s) {
   struct tm tm;
   time_t tt = (time_t)t;
@@ -149,11 +175,20 @@ static int ops_boot_time(void *ud, vg_wall_t *out) {
   return vg_plat_boot_time(out);
 }
 
+static int ops_boot_ident(void *ud, struct vg_boot_ident *out) {
+  (void)ud;
+  return vg_plat_boot_ident(out);
+}
+
 static int ops_reboot(void *ud, const struct vg_reboot_req *req) {
   (void)ud;
   return vg_plat_reboot(req);
 }
 
 /* The real clocks, boot time and reboot call, for the agent. */
-const struct vg_plat_ops vg_plat_default_ops = {
-    ops_now, ops_mono, ops_boot_time, ops_reboot, NULL};
+const struct vg_plat_ops vg_plat_default_ops = {.now = ops_now,
+                                                .mono = ops_mono,
+                                                .boot_time = ops_boot_time,
+                                                .boot_ident = ops_boot_ident,
+                                                .reboot = ops_reboot,
+                                                .ud = NULL};

@@ -96,6 +96,14 @@ int vg_plat_boot_time(vg_wall_t *out) {
   return VG_OK;
 }
 
+/* The uptime from GetTickCount64 (time asleep included, like Linux's
+ * CLOCK_BOOTTIME). Windows Server 2008 has no boot id to read. */
+int vg_plat_boot_ident(struct vg_boot_ident *out) {
+  memset(out, 0, sizeof(*out));
+  out->uptime_s = (uint64_t)GetTickCount64() / 1000u;
+  return VG_OK;
+}
+
 /* SYSTEMTIME of Unix time t (UTC); fails outside 1601..30827. */
 static int wall_to_systemtime(vg_wall_t t, SYSTEMTIME *st) {
   FILETIME ft;
@@ -533,10 +541,19 @@ static int op_boot_time(void *ud, vg_wall_t *out) {
   return vg_plat_boot_time(out);
 }
 
+static int op_boot_ident(void *ud, struct vg_boot_ident *out) {
+  (void)ud;
+  return vg_plat_boot_ident(out);
+}
+
 static int op_reboot(void *ud, const struct vg_reboot_req *req) {
   (void)ud;
   return vg_plat_reboot(req);
 }
 
-const struct vg_plat_ops vg_plat_default_ops = {op_now, op_mono, op_boot_time,
-                                                op_reboot, NULL};
+const struct vg_plat_ops vg_plat_default_ops = {.now = op_now,
+                                                .mono = op_mono,
+                                                .boot_time = op_boot_time,
+                                                .boot_ident = op_boot_ident,
+                                                .reboot = op_reboot,
+                                                .ud = NULL};

@@ -85,4 +85,16 @@ void vg_diags_free(vg_diags *d);
 /* Formats one diagnostic as "file:line:col: message" into buf. */
 void vg_diag_format(const struct vg_diag *d, char *buf, size_t len);
 
+/*
+ * What tells one boot of the machine from the next without the wall clock:
+ * the time since boot (time asleep included: CLOCK_BOOTTIME,
+ * GetTickCount64) and, where the OS gives one, the boot's id (Linux
+ * /proc/sys/kernel/random/boot_id; "" elsewhere).
+ */
+#define VG_BOOT_ID_MAX 40
+struct vg_boot_ident {
+  uint64_t uptime_s;
+  char id[VG_BOOT_ID_MAX];
+};
+
 #endif

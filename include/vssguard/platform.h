@@ -28,6 +28,9 @@ struct vg_plat_ops {
   vg_wall_t (*now)(void *ud);                 /* wall clock */
   vg_mono_t (*mono)(void *ud);                /* monotonic clock */
   int (*boot_time)(void *ud, vg_wall_t *out); /* when this OS booted */
+  /* The running boot's uptime and id (NULL: the agent judges boots by the
+   * wall-clock boot time alone). */
+  int (*boot_ident)(void *ud, struct vg_boot_ident *out);
   /*
    * Initiates the reboot. Returns 0 when the OS accepted it, VG_EBUSY when a
    * shutdown is already pending, VG_EAGAIN when it should be retried soon,
@@ -43,6 +46,10 @@ extern const struct vg_plat_ops vg_plat_default_ops;
 vg_wall_t vg_plat_now(void);
 vg_mono_t vg_plat_mono(void);
 int vg_plat_boot_time(vg_wall_t *out);
+/* The uptime in seconds (time asleep included) and, on Linux, the boot id
+ * (/proc/sys/kernel/random/boot_id; "" when it cannot be read, and always on
+ * Windows). Returns 0 or VG_EIO. */
+int vg_plat_boot_ident(struct vg_boot_ident *out);
 int vg_plat_reboot(const struct vg_reboot_req *req);
 
 /*

@@ -56,6 +56,17 @@ size_t vg_state_runs(const vg_state *s, vg_wall_t *starts, size_t max);
  * now - 24 h (an older open run is taken as lost). */
 bool vg_state_backup_in_progress(const vg_state *s, vg_wall_t now);
 
+/*
+ * The running boot's identity (uptime and id) recorded with the wall-clock
+ * time at. The agent records it before every save, so a restart can tell a
+ * new boot from a clock step. vg_state_boot_ident returns false when none
+ * was recorded (a state written by an older agent).
+ */
+void vg_state_set_boot_ident(vg_state *s, vg_wall_t at,
+                             const struct vg_boot_ident *bi);
+bool vg_state_boot_ident(const vg_state *s, vg_wall_t *at,
+                         struct vg_boot_ident *bi);
+
 /* Event positions: the last record id and the bookmark XML per channel. */
 uint64_t vg_state_last_record(const vg_state *s, const char *channel);
 const char *vg_state_bookmark(const vg_state *s, const char *channel);

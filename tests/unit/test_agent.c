@@ -66,6 +66,7 @@ struct fake {
   bool running;    /* the wall clock advances with real time */
   uint64_t set_ns; /* uv_hrtime() when wall was set */
   vg_wall_t boot;
+  char boot_id[40]; /* "" as on Windows */
   int reboot_rc;
   int reboots;
   vg_wall_t reboot_at[8];
@@ -128,8 +129,22 @@ static int fake_reboot(void *ud, const struct vg_reboot_req *req) {
   return f->reboot_rc;
 }
 
-static const struct vg_plat_ops fake_ops = {fake_now, fake_mono, fake_boot_time,
-                                            fake_reboot, &fk};
+/* The uptime is the fake clock minus the fake boot time, so a step of the
+ * clock is modelled by moving both, a boot by moving the boot time. */
+static int fake_boot_ident(void *ud, struct vg_boot_ident *out) {
+  struct fake *f = ud;
+  memset(out, 0, sizeof(*out));
+  out->uptime_s = (uint64_t)(fake_now(f) - f->boot);
+  snprintf(out->id, sizeof(out->id), "%s", f->boot_id);
+  return 0;
+}
+
+static const struct vg_plat_ops fake_ops = {.now = fake_now,
+                                            .mono = fake_mono,
+                                            .boot_time = fake_boot_time,
+                                            .boot_ident = fake_boot_ident,
+                                            .reboot = fake_reboot,
+                                            .ud = &fk};
 
 /* ---- fixture ----------------------------------------------------------- */
 
@@ -535,6 +550,46 @@ static void test_state_not_saved_holds_reboot(void **st) {
   assert_int_equal(log_count(VG_EV_STATE_ERROR, "written again"), 1);
 }
 
+/* Stops and frees the agent. */
+static void stop_agent(struct fx *x) {
+  vg_agent_stop(x->agent);
+  uv_run(&x->loop, UV_RUN_DEFAULT);
+  vg_agent_free(x->agent);
+  x->agent = NULL;
+}
+
+/*
+ * Boot identity across restarts: a step of the wall clock of hours while
+ * the agent is stopped (the fake clock and the wall-clock boot estimate
+ * move together, the uptime does not) keeps the count, forward and
+ * backward; a real boot resets it.
+ */
+static void test_clock_step_is_no_boot(void **st) {
+  struct fx *x = *st;
+  unsigned long long rec = 1;
+  start(x);
+  runs(x, base() - 5 * H, 2, &rec);
+  at(x, base() - 2 * H);
+  assert_true(file_has(x->state, "count 2\n"));
+  stop_agent(x);
+  fk.wall += H + 5 * H; /* an hour later, 5 h ahead */
+  fk.boot += 5 * H;
+  start(x);
+  assert_true(file_has(x->state, "count 2\n"));
+  stop_agent(x);
+  fk.wall -= 8 * H; /* 8 h behind */
+  fk.boot -= 8 * H;
+  start(x);
+  assert_true(file_has(x->state, "count 2\n"));
+  assert_int_equal(log_count(VG_EV_BOOT, "boot detected"), 0);
+  stop_agent(x);
+  fk.wall += 3 * H;
+  fk.boot = fk.wall - 200; /* rebooted */
+  start(x);
+  assert_int_equal(log_count(VG_EV_BOOT, "boot detected"), 1);
+  assert_true(file_has(x->state, "count 0\n"));
+}
+
 static void test_corrupt_state_quarantined(void **st) {
   struct fx *x = *st;
   write_text(x->state, "vssguard-state 1\ncount banana\n");
@@ -622,6 +677,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
       cmocka_unit_test_setup_teardown(test_state_not_saved_holds_reboot, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_clock_step_is_no_boot, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_corrupt_state_quarantined, setup,
                                       teardown),

@@ -74,6 +74,35 @@ static void test_mono_never_goes_back(void **state) {
   }
 }
 
+/* The uptime agrees with the boot time (now - uptime) and grows; Linux
+ * gives the kernel's boot id, Windows none. */
+static void test_boot_ident(void **state) {
+  (void)state;
+  struct vg_boot_ident a, b;
+  vg_wall_t bt;
+  assert_int_equal(vg_plat_boot_ident(&a), 0);
+  assert_int_equal(vg_plat_boot_time(&bt), 0);
+  vg_wall_t now = vg_plat_now();
+  assert_true(a.uptime_s > 0);
+  long long off = (long long)(now - (vg_wall_t)a.uptime_s - bt);
+  assert_true(off >= -2 && off <= 2);
+  assert_int_equal(vg_plat_boot_ident(&b), 0);
+  assert_true(b.uptime_s >= a.uptime_s);
+  assert_string_equal(a.id, b.id);
+#ifdef _WIN32
+  assert_string_equal(a.id, "");
+#else
+  char want[64] = "";
+  FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+  if (f != NULL) {
+    assert_non_null(fgets(want, sizeof(want), f));
+    fclose(f);
+    want[strcspn(want, "\n")] = '\0';
+  }
+  assert_string_equal(a.id, want);
+#endif
+}
+
 static void test_boot_time_is_stable_and_past(void **state) {
   (void)state;
   vg_wall_t b1, b2;
@@ -221,6 +250,7 @@ int main(void) {
       cmocka_unit_test(test_now_matches_crt),
       cmocka_unit_test(test_mono_never_goes_back),
       cmocka_unit_test(test_boot_time_is_stable_and_past),
+      cmocka_unit_test(test_boot_ident),
       cmocka_unit_test(test_local_offset_is_plausible),
       cmocka_unit_test(test_local_offset_berlin),
       cmocka_unit_test(test_fsync_and_replace),

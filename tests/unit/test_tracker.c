@@ -592,6 +592,88 @@ static void test_platform_boot_time(void **state) {
   vg_state_free(s2);
 }
 
+/*
+ * Boot identity by uptime (Windows) and boot id (Linux): steps of the wall
+ * clock of hours, forward and backward, between two starts keep the count;
+ * a smaller uptime, an uptime below the time since the record (booted while
+ * the agent was stopped), or another boot id resets it. Each start goes
+ * through a save and a load of the state.
+ */
+static void start_at(vg_wall_t now, uint64_t uptime, const char *id,
+                     struct vg_track_result *r) {
+  struct vg_boot_ident bi;
+  memset(&bi, 0, sizeof(bi));
+  bi.uptime_s = uptime;
+  snprintf(bi.id, sizeof(bi.id), "%s", id);
+  restart();
+  assert_int_equal(
+      vg_tracker_boot_ident(st, now, now - (vg_wall_t)uptime, &bi, r), 0);
+}
+
+static void test_boot_ident(void **state) {
+  (void)state;
+  struct vg_track_result r;
+  const uint64_t up0 = 10 * DAY;
+  const char *ids[2] = {"", "0e5ad9d2-8d36-4c1f-9a52-4bb1c4bc2d0c"};
+  for (int k = 0; k < 2; k++) {
+    const char *id = ids[k];
+    vg_state_free(st);
+    st = vg_state_new();
+    /* First start: nothing recorded, nothing counted. */
+    start_at(T0 - 3600, up0, id, &r);
+    assert_int_equal(r.kind, VG_TRACK_IGNORED);
+    good_run(T0);
+    good_run(T0 + 3 * 3600);
+    assert_int_equal(vg_state_count(st), 2);
+    /* An hour later, the clock 5 hours ahead (w32time, VM resume): the
+     * wall-clock boot estimate moved by 5 hours, the uptime by one. */
+    start_at(T0 + 6 * 3600 + 5 * 3600, up0 + 7 * 3600, id, &r);
+    assert_int_equal(r.kind, VG_TRACK_IGNORED);
+    assert_int_equal(vg_state_count(st), 2);
+    assert_int_equal(vg_state_boot_time(st), T0 - 3600 - (vg_wall_t)up0);
+    /* Then 8 hours behind where it was. */
+    start_at(T0 + 8 * 3600 - 3 * 3600, up0 + 9 * 3600, id, &r);
+    assert_int_equal(r.kind, VG_TRACK_IGNORED);
+    assert_int_equal(vg_state_count(st), 2);
+    /* The state says the same after a save and a load. */
+    restart();
+    vg_wall_t at;
+    struct vg_boot_ident bi;
+    assert_true(vg_state_boot_ident(st, &at, &bi));
+    assert_int_equal(at, T0 + 5 * 3600);
+    assert_int_equal(bi.uptime_s, up0 + 9 * 3600);
+    assert_string_equal(bi.id, id);
+    /* A real boot: a small uptime (and a new id on Linux). */
+    start_at(T0 + DAY, 180, k ? "6f1c2a44-0c0e-4b8e-a1d2-7f3e9d7b1a55" : "",
+             &r);
+    assert_int_equal(r.kind, VG_TRACK_BOOT);
+    assert_int_equal(r.count_before, 2);
+    assert_int_equal(vg_state_count(st), 0);
+    good_run(T0 + DAY + 3600);
+    /* A boot while the agent was stopped, found when the machine had been
+     * up longer than at the record: the uptime is below the time since. */
+    start_at(T0 + 5 * DAY, 2 * DAY,
+             k ? "9d1c2a44-0c0e-4b8e-a1d2-7f3e9d7b1a55" : "", &r);
+    assert_int_equal(r.kind, VG_TRACK_BOOT);
+    assert_int_equal(vg_state_count(st), 0);
+  }
+  /* Linux: the same boot id is the same boot, whatever uptime and clock
+   * say; a state without a record falls back to the wall-clock estimate. */
+  vg_state_free(st);
+  st = vg_state_new();
+  start_at(T0, up0, ids[1], &r);
+  good_run(T0 + 3600);
+  start_at(T0 + 20 * DAY, 5, ids[1], &r);
+  assert_int_equal(r.kind, VG_TRACK_IGNORED);
+  assert_int_equal(vg_state_count(st), 1);
+  vg_state_free(st);
+  st = vg_state_new();
+  assert_int_equal(vg_tracker_boot_time(st, T0 - (vg_wall_t)up0, &r), 0);
+  good_run(T0 + 3600);
+  start_at(T0 + 2 * 3600 + 5 * 3600, up0 + 2 * 3600, "", &r);
+  assert_int_equal(r.kind, VG_TRACK_BOOT); /* no record: as before */
+}
+
 static void test_stale_events(void **state) {
   (void)state;
   struct evb b;
@@ -852,6 +934,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_calibration, setup, teardown),
       cmocka_unit_test_setup_teardown(test_boot_events, setup, teardown),
       cmocka_unit_test_setup_teardown(test_platform_boot_time, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_boot_ident, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stale_events, setup, teardown),
       cmocka_unit_test_setup_teardown(test_pending_attempt_confirmed, setup,
                                       teardown),
