@@ -188,6 +188,7 @@ static void write_metrics(vg_agent *a) {
   struct vg_fleet_hold hold;
   vg_state_fleet_slot(a->state, &hold);
   m.fleet.held = hold.held;
+  m.paused = vg_state_paused(a->state, a->ops->now(a->ops->ud));
   if (a->metrics_written && memcmp(&m, &a->metrics, sizeof(m)) == 0)
     return;
   int rc = vg_metrics_write(path, &m);
@@ -727,6 +728,9 @@ static void log_cause(const struct vg_decision *d) {
   if (d->reschedule && d->sched.set && d->cause == VG_CAUSE_PIGGYBACK)
     vg_log_info(VG_EV_PIGGYBACK, "%s: reboot planned in the next allowed slot",
                 d->trigger);
+  if (d->reschedule && d->sched.set && d->cause == VG_CAUSE_REQUEST)
+    vg_log_info(VG_EV_REBOOT_REQUESTED,
+                "%s: reboot planned in the next allowed slot", d->trigger);
 }
 
 static void evaluate_once(vg_agent *a) {
@@ -1084,6 +1088,9 @@ fail:
   return rc;
 }
 
+static void log_admin(vg_agent *a, const struct vg_admin *old,
+                      const struct vg_admin *cur);
+
 int vg_agent_start(vg_agent *a) {
   vg_wall_t bt;
   struct vg_boot_ident bi;
@@ -1120,6 +1127,10 @@ int vg_agent_start(vg_agent *a) {
               vg_state_count(a->state), vg_policy_threshold(a->policy),
               a->state_path, a->events_follow ? ", following " : "",
               a->events_follow ? a->events_follow : "");
+  struct vg_admin none, cur;
+  memset(&none, 0, sizeof(none));
+  vg_state_admin(a->state, &cur);
+  log_admin(a, &none, &cur);
   vg_agent_evaluate(a);
   return 0;
 }
@@ -1181,10 +1192,65 @@ static void adopt_guard_reset(vg_agent *a) {
   vg_state_free(disk);
 }
 
+/* Logs the administrators' requests in force: at start and on a change. */
+static void log_admin(vg_agent *a, const struct vg_admin *old,
+                      const struct vg_admin *cur) {
+  char t[64];
+  vg_wall_t now = a->ops->now(a->ops->ud);
+  if (cur->requested && vg_state_reboot_requested(a->state) &&
+      (!old->requested || old->requested_at != cur->requested_at))
+    vg_log_info(VG_EV_REBOOT_REQUESTED,
+                "reboot at the next allowed slot requested by an "
+                "administrator%s%.200s",
+                cur->request_reason[0] ? ": " : "", cur->request_reason);
+  if (cur->paused && vg_state_paused(a->state, now) &&
+      (!old->paused || old->paused_until != cur->paused_until ||
+       old->paused_at != cur->paused_at)) {
+    fmt_time(a, cur->paused_until, t, sizeof(t));
+    vg_log_warn(VG_EV_PAUSED,
+                "reboots paused by an administrator until %s%s%.200s", t,
+                cur->pause_reason[0] ? ": " : "", cur->pause_reason);
+  }
+  if (old->paused && !cur->paused)
+    vg_log_info(VG_EV_RESUMED, "pause lifted by an administrator (vssguard "
+                               "resume): reboots are allowed again");
+}
+
+static bool admin_equal(const struct vg_admin *x, const struct vg_admin *y) {
+  return x->requested == y->requested && x->requested_at == y->requested_at &&
+         strcmp(x->request_reason, y->request_reason) == 0 &&
+         x->paused == y->paused && x->paused_until == y->paused_until &&
+         x->paused_at == y->paused_at &&
+         strcmp(x->pause_reason, y->pause_reason) == 0;
+}
+
+/*
+ * `vssguard reboot --next-slot`, `pause` and `resume` write the
+ * administrators' lines of the state file; a running agent takes them over
+ * on reload, as it does a reset, or its next save would undo them.
+ */
+static void adopt_admin(vg_agent *a) {
+  vg_state *disk = NULL;
+  char err[256];
+  if (vg_state_load(a->state_path, &disk, err, sizeof(err)) != 0)
+    return;
+  struct vg_admin old, cur;
+  vg_state_admin(a->state, &old);
+  vg_state_admin(disk, &cur);
+  vg_state_free(disk);
+  if (admin_equal(&old, &cur))
+    return;
+  vg_state_set_admin(a->state, &cur);
+  a->dirty = true;
+  save_state(a);
+  log_admin(a, &old, &cur);
+}
+
 int vg_agent_reload(vg_agent *a) {
   vg_policy *np = NULL;
   vg_diags d = {0};
   adopt_guard_reset(a);
+  adopt_admin(a);
   int rc = vg_policy_load_effective(a->policy_path, &np, &d);
   if (rc != 0) {
     if (log_policy_errors(a, &d, rc))

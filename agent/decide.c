@@ -218,6 +218,28 @@ static int check_at_slot(const struct vg_decide_input *in,
   return 1;
 }
 
+/*
+ * A pause (vssguard pause): no schedule, and a look again when it ends,
+ * when the slots are planned from that moment.
+ */
+static int wait_out_pause(const struct vg_decide_input *in,
+                          struct vg_decision *out) {
+  struct vg_admin ad;
+  char t[40];
+  vg_state_admin(in->state, &ad);
+  fmt_time(in->policy, ad.paused_until, t, sizeof(t));
+  drop_sched(out);
+  out->action = VG_ACT_WAIT;
+  out->next = ad.paused_until;
+  out->postponed = true;
+  snprintf(out->why, sizeof(out->why),
+           "%.80s, but reboots are paused by an administrator until %s%s"
+           "%.60s%s",
+           out->trigger, t, ad.pause_reason[0] ? " (" : "", ad.pause_reason,
+           ad.pause_reason[0] ? ")" : "");
+  return 0;
+}
+
 enum vg_cause vg_decide_cause(const struct vg_decide_input *in, char *buf,
                               size_t len) {
   int count = vg_state_count(in->state);
@@ -226,6 +248,16 @@ enum vg_cause vg_decide_cause(const struct vg_decide_input *in, char *buf,
   if (count >= threshold) {
     snprintf(buf, len, "count %d reached threshold %d", count, threshold);
     return VG_CAUSE_THRESHOLD;
+  }
+  if (vg_state_reboot_requested(in->state)) {
+    struct vg_admin ad;
+    vg_state_admin(in->state, &ad);
+    snprintf(buf, len,
+             "an administrator asked for a reboot at the next "
+             "allowed slot%s%.100s%s",
+             ad.request_reason[0] ? " (" : "", ad.request_reason,
+             ad.request_reason[0] ? ")" : "");
+    return VG_CAUSE_REQUEST;
   }
   if (pb->windows_update && in->restart_pending != NULL &&
       count >= pb->min_count) {
@@ -258,6 +290,8 @@ int vg_decide(const struct vg_decide_input *in, struct vg_decision *out) {
              vg_state_pending_attempts(in->state));
     return 0;
   }
+  if (vg_state_paused(in->state, in->now))
+    return wait_out_pause(in, out);
 
   if (!sched_valid(in, &out->sched)) {
     int r = replan(in, in->now, out);

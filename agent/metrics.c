@@ -96,6 +96,11 @@ char *vg_metrics_format(const struct vg_metrics *m) {
       {"vssguard_policy_insecure", "gauge",
        "1 when the policy file is writable by non-administrators (no reboot is "
        "scheduled from it)."},
+      {"vssguard_paused", "gauge",
+       "1 while an administrator's pause (vssguard pause) holds reboots."},
+      {"vssguard_remediation_verified_timestamp_seconds", "gauge",
+       "End of the first backup run without VSS 12289 after a confirmed "
+       "reboot (Unix seconds, 0 = not verified since the last reboot)."},
   };
   const long long values[] = {
       m->active_sessions,
@@ -109,6 +114,8 @@ char *vg_metrics_format(const struct vg_metrics *m) {
       m->locked ? 1 : 0,
       m->policy_invalid ? 1 : 0,
       m->policy_insecure ? 1 : 0,
+      m->paused ? 1 : 0,
+      (long long)m->remediation_verified,
   };
   size_t cap = 4096, used = 0;
   char *buf = malloc(cap);

@@ -16,6 +16,8 @@
  *   run <start> <flags>       (flags: letters of "secoftvb", or "-")
  *   reboot <at> <count at the time> <confirmed 0|1>
  *   fleet_slot <since> <group> <id>    (only while a FleetLock slot is held)
+ *   request <at>[ <reason>]     (an administrator's reboot request, optional)
+ *   pause <until> <at>[ <reason>]        (an administrator's pause, optional)
  *   end
  *
  * Channel names and bookmarks escape backslash, newline, carriage return and
@@ -316,6 +318,27 @@ static void run_flags_text(unsigned flags, char *out) {
   out[n] = '\0';
 }
 
+/* The administrators' lines: "request" and "pause", when set. */
+static void serialize_admin(struct sbuf *b, const struct vg_admin *a) {
+  if (a->requested) {
+    sb_printf(b, "request %lld", (long long)a->requested_at);
+    if (a->request_reason[0] != '\0') {
+      sb_putn(b, " ", 1);
+      sb_escaped(b, a->request_reason, false);
+    }
+    sb_putn(b, "\n", 1);
+  }
+  if (a->paused) {
+    sb_printf(b, "pause %lld %lld", (long long)a->paused_until,
+              (long long)a->paused_at);
+    if (a->pause_reason[0] != '\0') {
+      sb_putn(b, " ", 1);
+      sb_escaped(b, a->pause_reason, false);
+    }
+    sb_putn(b, "\n", 1);
+  }
+}
+
 char *vg_state_serialize(const vg_state *s) {
   struct sbuf b = {0};
   sb_printf(&b, "%s %d\n", STATE_MAGIC, VG_STATE_VERSION);
@@ -362,6 +385,7 @@ char *vg_state_serialize(const vg_state *s) {
     sb_escaped(&b, s->fleet.id, true);
     sb_putn(&b, "\n", 1);
   }
+  serialize_admin(&b, &s->admin);
   sb_putn(&b, "end\n", 4);
   if (b.oom) {
     free(b.p);
@@ -482,6 +506,55 @@ static bool parse_run_flags(const char *s, unsigned *out) {
   }
   *out = flags;
   return flags != 0;
+}
+
+/* Takes an escaped reason (the rest of a line) into out. */
+static bool take_reason(char *p, char *out, size_t len) {
+  if (!unescape(p, false) || strlen(p) >= len)
+    return false;
+  snprintf(out, len, "%s", p);
+  return true;
+}
+
+/* Parses a "request" or "pause" line (after the key) into s->admin. */
+static int load_admin_line(struct loader *ld, vg_state *s, const char *key,
+                           char *p) {
+  struct vg_admin *a = &s->admin;
+  if (key[0] == 'r') {
+    if (a->requested)
+      return corrupt(ld, "request given twice");
+    if (!parse_time(next_token(&p), &a->requested_at) ||
+        !take_reason(p, a->request_reason, sizeof(a->request_reason)))
+      return corrupt(ld, "request: expected <at> [reason]");
+    a->requested = true;
+    return VG_OK;
+  }
+  if (a->paused)
+    return corrupt(ld, "pause given twice");
+  if (!parse_time(next_token(&p), &a->paused_until) ||
+      !parse_time(next_token(&p), &a->paused_at) ||
+      !take_reason(p, a->pause_reason, sizeof(a->pause_reason)))
+    return corrupt(ld, "pause: expected <until> <at> [reason]");
+  a->paused = true;
+  return VG_OK;
+}
+
+void vg_state_admin(const vg_state *s, struct vg_admin *out) {
+  *out = s->admin;
+}
+
+void vg_state_set_admin(vg_state *s, const struct vg_admin *in) {
+  s->admin = *in;
+  s->admin.request_reason[sizeof(s->admin.request_reason) - 1] = '\0';
+  s->admin.pause_reason[sizeof(s->admin.pause_reason) - 1] = '\0';
+}
+
+bool vg_state_reboot_requested(const vg_state *s) {
+  return s->admin.requested && s->boot_time <= s->admin.requested_at;
+}
+
+bool vg_state_paused(const vg_state *s, vg_wall_t now) {
+  return s->admin.paused && now < s->admin.paused_until;
 }
 
 /* Parses one line (already split off and NUL-terminated) into s. */
@@ -634,6 +707,8 @@ static int load_line(struct loader *ld, vg_state *s, char *line,
     s->fleet.since = since;
     snprintf(s->fleet.group, sizeof(s->fleet.group), "%s", group);
     snprintf(s->fleet.id, sizeof(s->fleet.id), "%s", id);
+  } else if (strcmp(key, "request") == 0 || strcmp(key, "pause") == 0) {
+    return load_admin_line(ld, s, key, p);
   } else {
     return corrupt(ld, "unknown key \"%.40s\"", key);
   }

@@ -57,10 +57,11 @@ struct vg_state {
   int attempts; /* reboot attempts not yet followed by a boot */
   /* The boot's identity at the last save (optional line "boot_ident"). */
   bool has_ident;
-  vg_wall_t ident_at;             /* wall clock of that save */
-  struct vg_boot_ident ident;     /* uptime then, and the boot id */
-  bool locked;  /* the reboot guard holds until an administrator resets */
+  vg_wall_t ident_at;         /* wall clock of that save */
+  struct vg_boot_ident ident; /* uptime then, and the boot id */
+  bool locked; /* the reboot guard holds until an administrator resets */
   struct vg_fleet_hold fleet; /* a FleetLock slot held, if any */
+  struct vg_admin admin; /* administrators' requests (lines request, pause) */
 };
 
 /* The channel entry for name, created when create is true and there is room. */

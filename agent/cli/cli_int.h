@@ -50,6 +50,15 @@ extern const struct cmd vg_cli_cmd_status;
 extern const struct cmd vg_cli_cmd_run;
 extern const struct cmd vg_cli_cmd_reset;
 extern const struct cmd vg_cli_cmd_help;
+/* Administrators' commands (reboot.c, pause.c). */
+extern const struct cmd vg_cli_cmd_reboot;
+extern const struct cmd vg_cli_cmd_pause;
+extern const struct cmd vg_cli_cmd_resume;
+/* Shared by them: the hint to reload a running agent, and the check of a
+ * --reason (one line, at most VG_STATE_REASON_MAX bytes; 0 or a usage
+ * error's exit code). */
+void vg_cli_reload_hint(void);
+int vg_cli_check_reason(const char *cmd, const char *reason);
 
 /* ---- cli.c: the table and the option parser ---------------------------- */
 

@@ -51,6 +51,10 @@ struct plan_view {
   char trigger[192];
   bool have_pending;
   char pending[160];
+  /* An administrator's pause in force at `now` (vssguard pause). */
+  bool paused;
+  struct vg_admin admin;
+  bool pause_past_limit; /* the first reboot after it is past the limit */
 };
 
 /* Reads the options into a. Returns 0 to go on, -1 when --help was printed,
@@ -169,6 +173,12 @@ static void plan_compute(const struct plan_args *a, struct plan_view *v) {
     vg_state_scheduled(v->st, &sched);
   memset(&v->plan, 0, sizeof(v->plan));
   vg_wall_t base = v->reached ? v->now : v->proj.threshold_at;
+  if (v->st != NULL && vg_state_paused(v->st, v->now)) {
+    v->paused = true;
+    vg_state_admin(v->st, &v->admin);
+    if (base < v->admin.paused_until)
+      base = v->admin.paused_until;
+  }
   int nrc =
       v->prc == 0 ? vg_plan_next_reboot(v->p, base, a->seed, &v->plan) : v->prc;
   v->have = nrc == 0;
@@ -184,6 +194,16 @@ static void plan_compute(const struct plan_args *a, struct plan_view *v) {
     v->slot_end = sched.slot_end;
   }
   v->locked = v->st != NULL && vg_state_locked(v->st);
+  v->pause_past_limit =
+      v->paused && v->prc == 0 && (!v->have || v->at >= v->proj.limit_at);
+}
+
+/* "until Sat 2026-12-05 08:00 +01:00 (change freeze)" for the pause. */
+static void fmt_pause(const struct plan_view *v, char *buf, size_t len) {
+  char a[64];
+  vg_cli_fmt_human(v->admin.paused_until, v->z, a, sizeof(a));
+  snprintf(buf, len, "until %s%s%s%s", a, v->admin.pause_reason[0] ? " (" : "",
+           v->admin.pause_reason, v->admin.pause_reason[0] ? ")" : "");
 }
 
 static void json_next(struct vg_json *j, const struct plan_view *v) {
@@ -251,6 +271,9 @@ static void json_tail(struct vg_json *j, const struct plan_view *v) {
   if (v->proj.too_sparse)
     vg_json_string(j, "the first usable slot after the threshold comes "
                       "after the projected hard limit of 64");
+  if (v->pause_past_limit)
+    vg_json_string(j, "the pause pushes the first reboot past the projected "
+                      "hard limit of 64");
   if (!v->have)
     vg_json_string(j, "no allowed slot within the planning horizon");
   if (v->locked)
@@ -301,6 +324,11 @@ static int plan_json(const struct plan_view *v) {
   else
     vg_json_string(&j,
                    v->cause == VG_CAUSE_PIGGYBACK ? "piggyback" : "threshold");
+  vg_json_key(&j, "paused_until");
+  if (v->paused)
+    vg_json_time(&j, v->admin.paused_until);
+  else
+    vg_json_null(&j);
   vg_json_key(&j, "restart_pending");
   if (v->have_pending)
     vg_json_string(&j, v->pending);
@@ -357,7 +385,7 @@ static void human_next(const struct plan_view *v) {
   vg_cli_fmt_human(v->slot_end, v->z, b, sizeof(b));
   vg_cli_fmt_dur(v->slot_end - v->slot_start, d, sizeof(d));
   printf("  in slot    %s -> %s (%s)\n", a, b, d);
-  if (v->cause == VG_CAUSE_PIGGYBACK)
+  if (v->cause == VG_CAUSE_PIGGYBACK || v->cause == VG_CAUSE_REQUEST)
     printf("  because    %s\n", v->trigger);
   if (v->plan.nskips > 0) {
     printf("Skipped windows:\n");
@@ -369,9 +397,26 @@ static void human_next(const struct plan_view *v) {
   }
 }
 
+/* The pause, and the warning when it pushes the reboot past 64. */
+static void human_pause(const struct plan_view *v) {
+  char p[320], l[64];
+  if (!v->paused)
+    return;
+  fmt_pause(v, p, sizeof(p));
+  printf("Paused:     %s: no reboot before then\n", p);
+  if (v->pause_past_limit) {
+    vg_cli_fmt_human(v->proj.limit_at, v->z, l, sizeof(l));
+    printf("WARNING: the pause pushes the first reboot past the projected "
+           "hard limit of %d (%s): VSS 12289 errors are likely before it; "
+           "'vssguard resume' ends the pause.\n",
+           VG_HARD_LIMIT, l);
+  }
+}
+
 static int plan_human(const struct plan_view *v) {
   human_head(v);
   human_next(v);
+  human_pause(v);
   if (v->proj.too_sparse)
     printf("WARNING: the first usable slot after the threshold comes after "
            "the projected hard limit of %d: add maintenance windows or "

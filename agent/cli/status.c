@@ -31,7 +31,8 @@ static int status_prometheus(const struct status *t) {
                          .next_reboot = t->sched.set ? t->sched.at : 0,
                          .reboots_initiated = t->nh,
                          .policy_errors = 0,
-                         .locked = vg_state_locked(t->s)};
+                         .locked = vg_state_locked(t->s),
+                         .paused = vg_state_paused(t->s, t->now)};
   char *text = vg_metrics_format(&m);
   if (text == NULL)
     return VG_EXIT_FAIL;
@@ -54,6 +55,54 @@ static void json_history(struct vg_json *j, const struct status *t) {
     vg_json_end_object(j);
   }
   vg_json_end_array(j);
+}
+
+/* The administrators' requests: "pause" and "reboot_request", or null. */
+static void json_admin(struct vg_json *j, const struct status *t) {
+  struct vg_admin ad;
+  vg_state_admin(t->s, &ad);
+  vg_json_key(j, "pause");
+  if (vg_state_paused(t->s, t->now)) {
+    vg_json_begin_object(j);
+    vg_json_key(j, "until");
+    vg_json_time(j, ad.paused_until);
+    vg_json_key(j, "since");
+    vg_json_time(j, ad.paused_at);
+    vg_json_key(j, "reason");
+    vg_json_string(j, ad.pause_reason);
+    vg_json_end_object(j);
+  } else {
+    vg_json_null(j);
+  }
+  vg_json_key(j, "reboot_request");
+  if (vg_state_reboot_requested(t->s)) {
+    vg_json_begin_object(j);
+    vg_json_key(j, "at");
+    vg_json_time(j, ad.requested_at);
+    vg_json_key(j, "reason");
+    vg_json_string(j, ad.request_reason);
+    vg_json_end_object(j);
+  } else {
+    vg_json_null(j);
+  }
+}
+
+/* The lines of the text form for a pause and a reboot request. */
+static void human_admin(const struct status *t) {
+  struct vg_admin ad;
+  char a[64];
+  vg_state_admin(t->s, &ad);
+  if (vg_state_paused(t->s, t->now)) {
+    vg_cli_fmt_human(ad.paused_until, t->z, a, sizeof(a));
+    printf("PAUSED:       no reboot until %s%s%s ('vssguard resume' ends "
+           "it)\n",
+           a, ad.pause_reason[0] ? ": " : "", ad.pause_reason);
+  }
+  if (vg_state_reboot_requested(t->s)) {
+    vg_cli_fmt_human(ad.requested_at, t->z, a, sizeof(a));
+    printf("Requested:    reboot at the next allowed slot (asked %s%s%s)\n", a,
+           ad.request_reason[0] ? ": " : "", ad.request_reason);
+  }
 }
 
 static int status_json(const struct status *t) {
@@ -99,6 +148,7 @@ static int status_json(const struct status *t) {
   vg_json_int(&j, vg_state_pending_attempts(t->s));
   vg_json_key(&j, "locked");
   vg_json_bool(&j, vg_state_locked(t->s));
+  json_admin(&j, t);
   vg_json_end_object(&j);
   return vg_cli_json_finish(&j);
 }
@@ -144,6 +194,7 @@ static int status_human(const struct status *t) {
   } else {
     printf("Scheduled:    no reboot scheduled\n");
   }
+  human_admin(t);
   printf("Reboots:      %zu recorded, %d in the last 7 days\n", t->nh,
          vg_state_reboots_in_week(t->s, t->now));
   for (size_t i = 0; i < t->nh; i++) {

@@ -38,7 +38,8 @@ struct vg_decide_input {
 enum vg_cause {
   VG_CAUSE_NONE = 0,  /* nothing: below the threshold */
   VG_CAUSE_THRESHOLD, /* the count reached the threshold */
-  VG_CAUSE_PIGGYBACK  /* Windows needs a restart and count >= min_count */
+  VG_CAUSE_PIGGYBACK, /* Windows needs a restart and count >= min_count */
+  VG_CAUSE_REQUEST    /* vssguard reboot --next-slot */
 };
 
 struct vg_decision {
@@ -55,9 +56,10 @@ struct vg_decision {
 
 /*
  * Whether a reboot is wanted at in->now, regardless of slots and guards:
- * the count reached the threshold, or (piggyback) Windows needs a restart
- * and the count is at least piggyback.min_count. Returns the cause and says
- * it, or why none holds, in buf.
+ * the count reached the threshold, an administrator asked for a reboot at
+ * the next slot, or (piggyback) Windows needs a restart and the count is at
+ * least piggyback.min_count. Returns the cause and says it, or why none
+ * holds, in buf. A pause does not change the cause; vg_decide waits it out.
  */
 enum vg_cause vg_decide_cause(const struct vg_decide_input *in, char *buf,
                               size_t len);

@@ -50,7 +50,10 @@ enum vg_event_id {
   VG_EV_FLEET_DRY_RUN = 1033,  /* dry run: FleetLock request not sent */
   VG_EV_FLEET_ERROR = 1034,    /* FleetLock error: no reboot (fail closed) */
   /* Calendar and administrators (issue 13): 1045-1054. */
-  VG_EV_PIGGYBACK = 1045 /* Windows needs a restart: next slot planned */
+  VG_EV_PIGGYBACK = 1045,        /* Windows needs a restart: slot planned */
+  VG_EV_REBOOT_REQUESTED = 1046, /* vssguard reboot --next-slot */
+  VG_EV_PAUSED = 1047,           /* vssguard pause: no reboot until then */
+  VG_EV_RESUMED = 1048           /* vssguard resume */
 };
 
 /* Where log lines go. The default sink writes "vssguard: LEVEL: msg" to stderr.

@@ -36,6 +36,8 @@ struct vg_metrics {
   bool policy_invalid;  /* the last load of the policy file failed */
   bool policy_insecure; /* the policy file is writable by non-admins */
   struct vg_metrics_fleet fleet;
+  bool paused;                    /* vssguard pause is in force */
+  vg_wall_t remediation_verified; /* first clean backup after a boot, 0 = no */
 };
 
 /* Formats the metrics in the Prometheus text format into a malloc'd string. */

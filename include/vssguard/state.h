@@ -113,4 +113,27 @@ int vg_state_pending_attempts(const vg_state *s); /* unconfirmed in a row */
 bool vg_state_locked(const vg_state *s);
 void vg_state_reset_guard(vg_state *s);
 
+/*
+ * Administrators' requests, written by the CLI and taken over by a running
+ * agent when it reloads. A reboot request (vssguard reboot --next-slot)
+ * holds until a boot after requested_at; a pause (vssguard pause) holds
+ * until paused_until or vssguard resume. Saved as optional lines.
+ */
+#define VG_STATE_REASON_MAX 200
+struct vg_admin {
+  bool requested; /* reboot at the next allowed slot */
+  vg_wall_t requested_at;
+  char request_reason[VG_STATE_REASON_MAX + 1];
+  bool paused; /* no reboot before paused_until */
+  vg_wall_t paused_until;
+  vg_wall_t paused_at;
+  char pause_reason[VG_STATE_REASON_MAX + 1];
+};
+void vg_state_admin(const vg_state *s, struct vg_admin *out);
+void vg_state_set_admin(vg_state *s, const struct vg_admin *in);
+/* True when a reboot request is set and no boot has happened since. */
+bool vg_state_reboot_requested(const vg_state *s);
+/* True when a pause is set and now is before its end. */
+bool vg_state_paused(const vg_state *s, vg_wall_t now);
+
 #endif

@@ -2,7 +2,9 @@
  * Unit tests of the causes of a reboot other than the threshold, through
  * vg_decide: the Windows Update piggyback (a pending restart and the count
  * at least piggyback.min_count plans the next allowed slot, through every
- * guard, and the reasons say so), and the policy keys behind it.
+ * guard, and the reasons say so) and the policy keys behind it; an
+ * administrator's reboot request (whatever the count, until a boot) and
+ * pause (holds every cause), and their state lines.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -216,12 +218,112 @@ static void test_piggyback_keeps_guards(void **unused) {
   vg_policy_free(p);
 }
 
+static void test_admin_lines_round_trip(void **unused) {
+  (void)unused;
+  vg_state *s = state(3, base() - DAY,
+                      "request 1796000000 driver\\supdate  now\n"
+                      "pause 1797000000 1796000000\n");
+  struct vg_admin ad;
+  vg_state_admin(s, &ad);
+  assert_true(ad.requested);
+  assert_int_equal(ad.requested_at, 1796000000);
+  assert_string_equal(ad.request_reason, "driver update  now");
+  assert_true(ad.paused);
+  assert_int_equal(ad.paused_until, 1797000000);
+  assert_string_equal(ad.pause_reason, "");
+  char *text = vg_state_serialize(s);
+  assert_non_null(text);
+  assert_non_null(strstr(text, "\nrequest 1796000000 driver update  now\n"));
+  assert_non_null(strstr(text, "\npause 1797000000 1796000000\nend\n"));
+  vg_state *again = NULL;
+  assert_int_equal(
+      vg_state_load_string("again", text, strlen(text), &again, NULL, 0), 0);
+  struct vg_admin ad2;
+  vg_state_admin(again, &ad2);
+  assert_string_equal(ad2.request_reason, ad.request_reason);
+  free(text);
+  vg_state_free(again);
+  vg_state_free(s);
+  /* Bad lines are corrupt, with the line. */
+  static const char *const bad[] = {
+      "request x\n", "pause 5\n", "request 1 a\\q\n", "request 1\nrequest 2\n"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    char text2[512], err[256] = "";
+    snprintf(text2, sizeof(text2),
+             "vssguard-state 1\nboot_time 0\ncount 0\nlast_event_time 0\n"
+             "attempts 0\nlocked 0\n%send\n",
+             bad[i]);
+    vg_state *b = NULL;
+    assert_int_equal(
+        vg_state_load_string("st", text2, strlen(text2), &b, err, sizeof(err)),
+        VG_ECORRUPT);
+    assert_true(strstr(err, "st:7: ") != NULL ||
+                strstr(err, "st:8: request given twice") != NULL);
+  }
+}
+
+static void test_request_whatever_the_count(void **unused) {
+  (void)unused;
+  vg_policy *p = policy(NULL);
+  char extra[128];
+  snprintf(extra, sizeof(extra), "request %lld\n", (long long)(base() - H));
+  vg_state *s = state(0, base() - DAY, extra);
+  struct vg_decision d;
+  assert_int_equal(decide(p, s, base(), NULL, &d), 0);
+  assert_int_equal(d.cause, VG_CAUSE_REQUEST);
+  assert_int_equal(d.action, VG_ACT_WAIT);
+  assert_int_equal(d.sched.at, base() + 2 * H);
+  vg_state_set_scheduled(s, &d.sched);
+  assert_int_equal(decide(p, s, base() + 2 * H, NULL, &d), 0);
+  assert_int_equal(d.action, VG_ACT_REBOOT);
+  assert_non_null(strstr(d.why, "an administrator asked"));
+  vg_state_free(s);
+  /* A boot after the request satisfies it. */
+  s = state(0, base() - 10, extra);
+  assert_int_equal(decide(p, s, base(), NULL, &d), 0);
+  assert_int_equal(d.action, VG_ACT_IDLE);
+  vg_state_free(s);
+  vg_policy_free(p);
+}
+
+static void test_pause_holds_every_cause(void **unused) {
+  (void)unused;
+  vg_policy *p = policy(NULL);
+  char extra[160];
+  /* Paused until Wednesday 12:00, count at the threshold, a schedule. */
+  snprintf(extra, sizeof(extra),
+           "scheduled %lld %lld %lld\npause %lld %lld freeze\n",
+           (long long)(base() + 2 * H), (long long)(base() + 2 * H),
+           (long long)(base() + 5 * H), (long long)(base() + 2 * DAY + 12 * H),
+           (long long)(base() - H));
+  vg_state *s = state(55, base() - 10 * DAY, extra);
+  struct vg_decision d;
+  assert_int_equal(decide(p, s, base() + 2 * H, NULL, &d), 0);
+  assert_int_equal(d.action, VG_ACT_WAIT);
+  assert_true(d.postponed);
+  assert_true(d.reschedule);
+  assert_false(d.sched.set);
+  assert_int_equal(d.next, base() + 2 * DAY + 12 * H);
+  assert_non_null(strstr(d.why, "paused by an administrator"));
+  assert_non_null(strstr(d.why, "(freeze)"));
+  vg_state_set_scheduled(s, &d.sched);
+  /* When it ends: the next slot after it (Thursday 02:00). */
+  assert_int_equal(decide(p, s, base() + 2 * DAY + 12 * H, NULL, &d), 0);
+  assert_int_equal(d.action, VG_ACT_WAIT);
+  assert_int_equal(d.sched.at, base() + 3 * DAY + 2 * H);
+  vg_state_free(s);
+  vg_policy_free(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_piggyback_keys),
       cmocka_unit_test(test_piggyback_plans_next_slot),
       cmocka_unit_test(test_piggyback_needs_min_count_and_switch),
       cmocka_unit_test(test_piggyback_keeps_guards),
+      cmocka_unit_test(test_admin_lines_round_trip),
+      cmocka_unit_test(test_request_whatever_the_count),
+      cmocka_unit_test(test_pause_holds_every_cause),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
