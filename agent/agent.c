@@ -995,7 +995,8 @@ static void fleet_configure(vg_agent *a) {
  * At start: steady-state, as the FleetLock client cycle asks, so that a
  * slot left from before (a crash between the grant and the reboot, or a
  * boot) is free again. Not while a reboot this agent initiated in its slot
- * may still come (countdown of reboot.warning): the slot is for it.
+ * may still come (the countdown of reboot.warning and 2 minutes more): the
+ * slot is for it.
  */
 static void fleet_start(vg_agent *a) {
   vg_wall_t at;
@@ -1003,7 +1004,7 @@ static void fleet_start(vg_agent *a) {
   if (!vg_fleet_side_enabled(a->fleet))
     return;
   if (fleet_reboot_pending(a, &at)) {
-    vg_wall_t until = at + vg_policy_reboot(a->policy)->warning_s + 300;
+    vg_wall_t until = at + vg_policy_reboot(a->policy)->warning_s + 120;
     vg_wall_t now = a->ops->now(a->ops->ud);
     if (until > now)
       after = until - now;

@@ -329,8 +329,16 @@ static void release_now(vg_fleet_side *f) {
 void vg_fleet_side_release(vg_fleet_side *f, const char *why, int64_t after_s) {
   if (!f->enabled || !f->configured || f->closing)
     return;
-  if (f->releasing)
+  if (f->releasing) {
+    /* A release waits (a delay at start, or a backoff): one asked for now,
+     * after a boot, goes out now. */
+    if (after_s == 0 && uv_is_active((uv_handle_t *)&f->timer)) {
+      uv_timer_stop(&f->timer);
+      snprintf(f->release_why, sizeof(f->release_why), "%s", why);
+      release_now(f);
+    }
     return;
+  }
   f->releasing = true;
   f->release_delay_ms = 0;
   snprintf(f->release_why, sizeof(f->release_why), "%s", why);

@@ -51,8 +51,9 @@ const char *vg_fleet_side_group(const vg_fleet_side *f);
 
 /*
  * Asks for release (steady-state) until a 200: at start, after a boot, or
- * when a held slot was not used. why goes into the log. Further calls while
- * one is pending do nothing. after_s > 0 delays the first request.
+ * when a held slot was not used. why goes into the log. after_s > 0 delays
+ * the first request. While one is pending, a call with after_s 0 sends it
+ * at once if it was waiting; otherwise it does nothing.
  */
 void vg_fleet_side_release(vg_fleet_side *f, const char *why, int64_t after_s);
 

@@ -194,18 +194,22 @@ fl_policy() {
   fi
 }
 
-# fl_sim_reboot FILE EVENTS OUT: a --reboot-command that logs "start EPOCH"
-# to OUT, takes 2 s (the reboot), logs "end EPOCH", then appends a boot
+# fl_sim_reboot FILE EVENTS OUT: a --reboot-command that returns at once
+# (as `shutdown -r` does) and simulates the reboot in the background: logs
+# "start EPOCH" to OUT, takes 2 s, logs "end EPOCH", then appends a boot
 # event (6005) to EVENTS, as the server coming back would.
 fl_sim_reboot() {
   cat >"$1" <<SH
 #!/bin/sh
+(
 echo "start \$(date +%s.%N)" >>"$3"
 sleep 2
 now=\$(date +%s)
 echo "end \$(date +%s.%N)" >>"$3"
 rec=\$(( (now % 100000) * 10 + 5 ))
 printf '%s\n' "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='EventLog'/><EventID>6005</EventID><Version>0</Version><Level>4</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime='\$(date -u -d @\$now +%Y-%m-%dT%H:%M:%S.500000000Z)'/><EventRecordID>\$rec</EventRecordID><Correlation/><Execution ProcessID='4' ThreadID='8'/><Channel>System</Channel><Computer>FS01</Computer><Security/></System><EventData><Data></Data></EventData></Event>" >>"$2"
+) </dev/null >/dev/null 2>&1 &
+exit 0
 SH
   chmod 0755 "$1"
 }

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Small FleetLock-like servers on 127.0.0.1 for the fleet tests, as an
+addition to the real airlock:
+
+    fake_fleetlock.py poseidon PORTFILE   answers like poseidon/fleetlock:
+        pre-reboot: 423 "lock_held" (text) for the first 3 requests while
+        "other" holds the lock, then 200 "ok" (text); steady-state: 200.
+        Each request is appended to PORTFILE.log.
+    fake_fleetlock.py garbage PORTFILE    answers bytes that are not HTTP.
+    fake_fleetlock.py hang PORTFILE       accepts, reads, never answers.
+
+The chosen port is written to PORTFILE.
+"""
+import socket
+import sys
+import threading
+import time
+
+
+def serve(mode, portfile):
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    with open(portfile + ".tmp", "w") as f:
+        f.write(str(srv.getsockname()[1]))
+    import os
+    os.rename(portfile + ".tmp", portfile)
+    state = {"pre": 0}
+    lock = threading.Lock()
+
+    def read_request(c):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = c.recv(4096)
+            if not chunk:
+                return None, b""
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        n = 0
+        for line in head.split(b"\r\n")[1:]:
+            k, _, v = line.partition(b":")
+            if k.strip().lower() == b"content-length":
+                n = int(v.strip())
+        while len(body) < n:
+            chunk = c.recv(4096)
+            if not chunk:
+                break
+            body += chunk
+        return head.split(b"\r\n")[0].decode(), body
+
+    def answer(c, status, text):
+        body = text.encode()
+        c.sendall(("HTTP/1.1 %d X\r\nContent-Type: text/plain\r\n"
+                   "Content-Length: %d\r\nConnection: close\r\n\r\n"
+                   % (status, len(body))).encode() + body)
+
+    def handle(c):
+        try:
+            if mode == "hang":
+                read_request(c)
+                time.sleep(600)
+                return
+            line, body = read_request(c)
+            if mode == "garbage":
+                c.sendall(b"\x00\xff\xfegarbage, not HTTP\r\n\r\n")
+                return
+            with open(portfile + ".log", "a") as log:
+                log.write("%s %s\n" % (line, body.decode("utf-8", "replace")))
+            if "pre-reboot" in line:
+                with lock:
+                    state["pre"] += 1
+                    n = state["pre"]
+                if n <= 3:
+                    answer(c, 423, "lock_held\n")
+                else:
+                    answer(c, 200, "ok: lock acquired\n")
+            elif "steady-state" in line:
+                answer(c, 200, "ok: lock released\n")
+            else:
+                answer(c, 404, "not found\n")
+        except OSError:
+            pass
+        finally:
+            if mode != "hang":
+                c.close()
+
+    while True:
+        c, _ = srv.accept()
+        threading.Thread(target=handle, args=(c,), daemon=True).start()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], sys.argv[2])
