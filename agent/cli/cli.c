@@ -14,10 +14,10 @@
 
 /* The portable commands, in the order of "vssguard --help". */
 static const struct cmd *const commands[] = {
-    &vg_cli_cmd_check_policy, &vg_cli_cmd_windows, &vg_cli_cmd_plan,
-    &vg_cli_cmd_replay,       &vg_cli_cmd_status,  &vg_cli_cmd_run,
-    &vg_cli_cmd_reset,        &vg_cli_cmd_reboot,  &vg_cli_cmd_pause,
-    &vg_cli_cmd_resume,       &vg_cli_cmd_help,
+    &vg_cli_cmd_check_policy, &vg_cli_cmd_windows,    &vg_cli_cmd_plan,
+    &vg_cli_cmd_replay,       &vg_cli_cmd_status,     &vg_cli_cmd_run,
+    &vg_cli_cmd_reset,        &vg_cli_cmd_reboot,     &vg_cli_cmd_pause,
+    &vg_cli_cmd_resume,       &vg_cli_cmd_fleet_lock, &vg_cli_cmd_help,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -50,6 +50,14 @@ extern const struct cmd vg_cli_cmd_status;
 extern const struct cmd vg_cli_cmd_run;
 extern const struct cmd vg_cli_cmd_reset;
 extern const struct cmd vg_cli_cmd_help;
+/* Fleet coordination (fleet_lock.c), and its part of plan and status
+ * (fleet_report.c): a "fleet_lock" member (null without fleet_lock), and
+ * text lines starting with label. p or s may be NULL. */
+extern const struct cmd vg_cli_cmd_fleet_lock;
+void vg_cli_json_fleet(struct vg_json *j, const vg_policy *p,
+                       const vg_state *s);
+void vg_cli_human_fleet(const char *label, const vg_policy *p,
+                        const vg_state *s);
 /* Administrators' commands (reboot.c, pause.c). */
 extern const struct cmd vg_cli_cmd_reboot;
 extern const struct cmd vg_cli_cmd_pause;

@@ -342,6 +342,7 @@ static int plan_json(const struct plan_view *v) {
   json_projection(&j, v);
   json_tail(&j, v);
   json_settings(&j, v);
+  vg_cli_json_fleet(&j, v->p, v->st);
   vg_json_end_object(&j);
   return vg_cli_json_finish(&j);
 }
@@ -424,6 +425,7 @@ static int plan_human(const struct plan_view *v) {
            VG_HARD_LIMIT);
   if (vg_policy_dry_run(v->p))
     printf("Dry run:    on (the agent logs the reboot instead of doing it)\n");
+  vg_cli_human_fleet("Fleet lock: ", v->p, v->st);
   if (v->locked)
     printf("LOCKED:     reboots are locked after %d attempts without a "
            "boot; run 'vssguard reset'\n",

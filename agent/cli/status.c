@@ -149,6 +149,7 @@ static int status_json(const struct status *t) {
   vg_json_key(&j, "locked");
   vg_json_bool(&j, vg_state_locked(t->s));
   json_admin(&j, t);
+  vg_cli_json_fleet(&j, t->p, t->s);
   vg_json_end_object(&j);
   return vg_cli_json_finish(&j);
 }
@@ -195,6 +196,7 @@ static int status_human(const struct status *t) {
     printf("Scheduled:    no reboot scheduled\n");
   }
   human_admin(t);
+  vg_cli_human_fleet("Fleet lock:   ", t->p, t->s);
   printf("Reboots:      %zu recorded, %d in the last 7 days\n", t->nh,
          vg_state_reboots_in_week(t->s, t->now));
   for (size_t i = 0; i < t->nh; i++) {
