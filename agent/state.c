@@ -386,6 +386,11 @@ char *vg_state_serialize(const vg_state *s) {
     sb_putn(&b, "\n", 1);
   }
   serialize_admin(&b, &s->admin);
+  if (s->post_boot_done != 0)
+    sb_printf(&b, "post_boot %lld\n", (long long)s->post_boot_done);
+  if (s->silence_id[0] != '\0')
+    sb_printf(&b, "silence %s %lld\n", s->silence_id,
+              (long long)s->silence_until);
   sb_putn(&b, "end\n", 4);
   if (b.oom) {
     free(b.p);
@@ -709,6 +714,15 @@ static int load_line(struct loader *ld, vg_state *s, char *line,
     snprintf(s->fleet.id, sizeof(s->fleet.id), "%s", id);
   } else if (strcmp(key, "request") == 0 || strcmp(key, "pause") == 0) {
     return load_admin_line(ld, s, key, p);
+  } else if (strcmp(key, "post_boot") == 0) {
+    if (!parse_time(next_token(&p), &s->post_boot_done) || *p != '\0')
+      return corrupt(ld, "post_boot: expected <boot time>");
+  } else if (strcmp(key, "silence") == 0) {
+    char *id = next_token(&p);
+    vg_wall_t until;
+    if (id == NULL || !parse_time(next_token(&p), &until) || *p != '\0' ||
+        vg_state_set_silence(s, id, until) != VG_OK)
+      return corrupt(ld, "silence: expected <id> <until>");
   } else {
     return corrupt(ld, "unknown key \"%.40s\"", key);
   }
@@ -901,4 +915,35 @@ int vg_state_quarantine(const char *path) {
   if (n < 0 || (size_t)n >= sizeof(dst))
     return VG_EIO;
   return vg_plat_replace_file(path, dst) == VG_OK ? VG_OK : VG_EIO;
+}
+
+vg_wall_t vg_state_post_boot_done(const vg_state *s) {
+  return s->post_boot_done;
+}
+
+void vg_state_set_post_boot_done(vg_state *s, vg_wall_t boot) {
+  s->post_boot_done = boot;
+}
+
+const char *vg_state_silence(const vg_state *s, vg_wall_t *until) {
+  if (until != NULL)
+    *until = s->silence_until;
+  return s->silence_id;
+}
+
+int vg_state_set_silence(vg_state *s, const char *id, vg_wall_t until) {
+  if (id == NULL || id[0] == '\0') {
+    s->silence_id[0] = '\0';
+    s->silence_until = 0;
+    return VG_OK;
+  }
+  if (strlen(id) >= sizeof(s->silence_id))
+    return VG_EINVAL;
+  for (const char *c = id; *c != '\0'; c++)
+    if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') ||
+          (*c >= 'A' && *c <= 'Z') || *c == '-'))
+      return VG_EINVAL;
+  snprintf(s->silence_id, sizeof(s->silence_id), "%s", id);
+  s->silence_until = until;
+  return VG_OK;
 }

@@ -62,6 +62,10 @@ struct vg_state {
   bool locked; /* the reboot guard holds until an administrator resets */
   struct vg_fleet_hold fleet; /* a FleetLock slot held, if any */
   struct vg_admin admin; /* administrators' requests (lines request, pause) */
+  /* Gates, hooks and notifications (issue 12): optional lines. */
+  vg_wall_t post_boot_done; /* boot time whose post-boot hook was started */
+  char silence_id[64];      /* Alertmanager silence to expire, or "" */
+  vg_wall_t silence_until;
 };
 
 /* The channel entry for name, created when create is true and there is room. */

@@ -136,4 +136,16 @@ bool vg_state_reboot_requested(const vg_state *s);
 /* True when a pause is set and now is before its end. */
 bool vg_state_paused(const vg_state *s, vg_wall_t now);
 
+/*
+ * Hooks and notifications (optional state lines "post_boot <boot_time>" and
+ * "silence <id> <until>"). The boot time whose post-boot hook was started
+ * (0 = none); the Alertmanager silence created before the shutdown call
+ * ("" = none). set_silence with id NULL clears it; returns 0 or VG_EINVAL
+ * for an id that is too long or not made of letters, digits and '-'.
+ */
+vg_wall_t vg_state_post_boot_done(const vg_state *s);
+void vg_state_set_post_boot_done(vg_state *s, vg_wall_t boot);
+const char *vg_state_silence(const vg_state *s, vg_wall_t *until);
+int vg_state_set_silence(vg_state *s, const char *id, vg_wall_t until);
+
 #endif
