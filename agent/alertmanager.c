@@ -174,6 +174,17 @@ char *vg_am_silence_body(const char *instance, vg_wall_t starts, vg_wall_t ends,
   vg_json_key(&j, "isEqual");
   vg_json_bool(&j, true);
   vg_json_end_object(&j);
+  /* The agent's own alerts stay visible: they tell about this reboot. */
+  vg_json_begin_object(&j);
+  vg_json_key(&j, "name");
+  vg_json_string(&j, "alertname");
+  vg_json_key(&j, "value");
+  vg_json_string(&j, "VssGuard.*");
+  vg_json_key(&j, "isRegex");
+  vg_json_bool(&j, true);
+  vg_json_key(&j, "isEqual");
+  vg_json_bool(&j, false);
+  vg_json_end_object(&j);
   vg_json_end_array(&j);
   vg_json_key(&j, "startsAt");
   vg_json_time(&j, starts);

@@ -11,19 +11,20 @@
 #include "vssguard/zone.h"
 #include "vssguard/platform.h"
 
-struct run {
+struct vg_cmd_proc {
   uv_process_t proc;
   uv_timer_t timer;
   int open; /* handles not yet closed */
   vg_cmd_cb cb;
   void *ud;
   bool timed_out;
+  bool exited;
   uint64_t start_ms;
   struct vg_cmd_result res;
 };
 
 static void on_close(uv_handle_t *h) {
-  struct run *r = h->data;
+  struct vg_cmd_proc *r = h->data;
   if (--r->open > 0)
     return;
   vg_cmd_cb cb = r->cb;
@@ -34,7 +35,8 @@ static void on_close(uv_handle_t *h) {
 }
 
 static void on_exit_cb(uv_process_t *p, int64_t status, int sig) {
-  struct run *r = p->data;
+  struct vg_cmd_proc *r = p->data;
+  r->exited = true;
   r->res.elapsed_s = (double)(uv_now(p->loop) - r->start_ms) / 1000.0;
   if (r->timed_out) {
     r->res.outcome = VG_CMD_TIMEOUT;
@@ -56,7 +58,7 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int sig) {
 }
 
 static void on_timeout(uv_timer_t *t) {
-  struct run *r = t->data;
+  struct vg_cmd_proc *r = t->data;
   r->timed_out = true;
   /* SIGKILL: TerminateProcess on Windows. The exit callback follows. */
   uv_process_kill(&r->proc, SIGKILL);
@@ -124,7 +126,7 @@ static void free_env(char **env) {
 }
 
 /* Reports a start failure through the callback on the next loop turn. */
-static void fail_later(uv_loop_t *loop, struct run *r, int err) {
+static void fail_later(uv_loop_t *loop, struct vg_cmd_proc *r, int err) {
   r->res.outcome = VG_CMD_FAILED;
   r->res.err = err;
   snprintf(r->res.describe, sizeof(r->res.describe), "could not be started: %s",
@@ -140,9 +142,24 @@ static void fail_later(uv_loop_t *loop, struct run *r, int err) {
 
 int vg_cmd_run(uv_loop_t *loop, const struct vg_command *cmd,
                const struct vg_cmd_env *env, vg_cmd_cb cb, void *ud) {
+  return vg_cmd_start(loop, cmd, env, cb, ud, NULL);
+}
+
+void vg_cmd_kill(vg_cmd_proc *r) {
+  if (r == NULL || r->res.outcome == VG_CMD_FAILED || r->exited)
+    return;
+  r->timed_out = true;
+  uv_process_kill(&r->proc, SIGKILL);
+}
+
+int vg_cmd_start(uv_loop_t *loop, const struct vg_command *cmd,
+                 const struct vg_cmd_env *env, vg_cmd_cb cb, void *ud,
+                 vg_cmd_proc **out) {
+  if (out != NULL)
+    *out = NULL;
   if (cmd == NULL || !cmd->set || cb == NULL || env == NULL)
     return VG_EINVAL;
-  struct run *r = calloc(1, sizeof(*r));
+  struct vg_cmd_proc *r = calloc(1, sizeof(*r));
   if (r == NULL)
     return VG_ENOMEM;
   r->cb = cb;
@@ -180,6 +197,8 @@ int vg_cmd_run(uv_loop_t *loop, const struct vg_command *cmd,
     fail_later(loop, r, e);
     return 0;
   }
+  if (out != NULL)
+    *out = r;
   r->open = 2;
   uv_timer_init(loop, &r->timer);
   r->timer.data = r;

@@ -62,7 +62,8 @@ char *vg_am_alert_body(const char *name, const char *instance,
                        const char *description, vg_wall_t starts,
                        vg_wall_t ends);
 
-/* The body of POST api/v2/silences: instance=<instance> from starts to ends. */
+/* The body of POST api/v2/silences: instance=<instance> and alertname
+ * !~ VssGuard.* (the agent's own alerts stay visible), from starts to ends. */
 char *vg_am_silence_body(const char *instance, vg_wall_t starts, vg_wall_t ends,
                          const char *comment);
 

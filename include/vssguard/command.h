@@ -55,4 +55,15 @@ typedef void (*vg_cmd_cb)(void *ud, const struct vg_cmd_result *r);
 int vg_cmd_run(uv_loop_t *loop, const struct vg_command *cmd,
                const struct vg_cmd_env *env, vg_cmd_cb cb, void *ud);
 
+typedef struct vg_cmd_proc vg_cmd_proc;
+
+/* As vg_cmd_run; *out is the running program until its callback runs. */
+int vg_cmd_start(uv_loop_t *loop, const struct vg_command *cmd,
+                 const struct vg_cmd_env *env, vg_cmd_cb cb, void *ud,
+                 vg_cmd_proc **out);
+
+/* Kills a running program (the agent stops); its callback still runs, with
+ * outcome VG_CMD_TIMEOUT. */
+void vg_cmd_kill(vg_cmd_proc *p);
+
 #endif

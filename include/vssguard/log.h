@@ -49,6 +49,14 @@ enum vg_event_id {
   VG_EV_FLEET_RELEASED = 1032, /* FleetLock slot released */
   VG_EV_FLEET_DRY_RUN = 1033,  /* dry run: FleetLock request not sent */
   VG_EV_FLEET_ERROR = 1034,    /* FleetLock error: no reboot (fail closed) */
+  /* Gates, hooks and notifications (issue 12): 1035-1044. */
+  VG_EV_GATE_WARNING = 1035,       /* gate unanswered or veto failed */
+  VG_EV_HOOK_RAN = 1036,           /* hook ran, exit 0 */
+  VG_EV_HOOK_FAILED = 1037,        /* hook failed */
+  VG_EV_NOTIFY_FAILED = 1038,      /* notification not sent */
+  VG_EV_SILENCE = 1039,            /* silence created or expired */
+  VG_EV_GATES_DRY_RUN = 1040,      /* dry run: gates rehearsed */
+  VG_EV_SESSIONS_WAIT_OVER = 1041, /* sessions wait over */
   /* Calendar and administrators (issue 13): 1045-1054. */
   VG_EV_PIGGYBACK = 1045,        /* Windows needs a restart: slot planned */
   VG_EV_REBOOT_REQUESTED = 1046, /* vssguard reboot --next-slot */

@@ -145,7 +145,9 @@ static void test_alert_body(void **st) {
   b = vg_am_silence_body("fs1", 1796004000, 1796005800, "reboot");
   assert_string_equal(
       b, "{\"matchers\":[{\"name\":\"instance\",\"value\":\"fs1\","
-         "\"isRegex\":false,\"isEqual\":true}],\"startsAt\":"
+         "\"isRegex\":false,\"isEqual\":true},{\"name\":\"alertname\","
+         "\"value\":\"VssGuard.*\",\"isRegex\":true,\"isEqual\":false}],"
+         "\"startsAt\":"
          "\"2026-11-30T02:00:00Z\",\"endsAt\":\"2026-11-30T02:30:00Z\","
          "\"createdBy\":\"vssguard\",\"comment\":\"reboot\"}");
   free(b);
