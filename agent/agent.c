@@ -189,6 +189,7 @@ static void write_metrics(vg_agent *a) {
   vg_state_fleet_slot(a->state, &hold);
   m.fleet.held = hold.held;
   m.paused = vg_state_paused(a->state, a->ops->now(a->ops->ud));
+  m.remediation_verified = vg_state_remediation_verified(a->state);
   if (a->metrics_written && memcmp(&m, &a->metrics, sizeof(m)) == 0)
     return;
   int rc = vg_metrics_write(path, &m);
@@ -285,6 +286,25 @@ static void log_track(vg_agent *a, const struct vg_track_result *r) {
   }
 }
 
+/* Verified remediation and foreign sessions, from a tracker result. */
+static void log_remediation(vg_agent *a, const struct vg_track_result *r) {
+  char t[64];
+  if (r->verified) {
+    fmt_time(a, r->run_start, t, sizeof(t));
+    vg_log_info(VG_EV_REMEDIATION_VERIFIED,
+                "remediation verified: the first backup run after the "
+                "reboot (started %s) ended without VSS 12289; backups work "
+                "again",
+                t);
+  }
+  if (r->foreign)
+    vg_log_warn(VG_EV_FOREIGN_SESSIONS,
+                "VSS 12289 reports %d active sessions soon after the boot, "
+                "with only %d backup run(s) since it: another VSS requestor "
+                "leaks sessions too; counting on from %d",
+                r->count_after, r->runs_since_boot, r->count_after);
+}
+
 static void apply_event(vg_agent *a, const struct vg_event *ev) {
   struct vg_track_result r;
   memset(&r, 0, sizeof(r));
@@ -298,6 +318,7 @@ static void apply_event(vg_agent *a, const struct vg_event *ev) {
   if (r.kind == VG_TRACK_DUPLICATE)
     return;
   log_track(a, &r);
+  log_remediation(a, &r);
   a->dirty = true;
   a->changed = true;
   if (r.kind == VG_TRACK_BOOT && a->fleet != NULL)

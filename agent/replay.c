@@ -47,6 +47,8 @@ const char *vg_replay_kind_name(enum vg_replay_kind k) {
   case VG_REPLAY_LOCKED: return "locked";
   case VG_REPLAY_NO_SLOT: return "no slot";
   case VG_REPLAY_CALIBRATION_IGNORED: return "calibration ignored";
+  case VG_REPLAY_VERIFIED: return "remediation verified";
+  case VG_REPLAY_FOREIGN: return "foreign sessions";
   }
   return "?";
 }
@@ -281,6 +283,31 @@ int vg_replay_advance(vg_replay *r, vg_wall_t until) {
   return 0;
 }
 
+/* The verified remediation and foreign sessions a tracker result tells. */
+static void replay_remediation(vg_replay *r, const struct vg_track_result *tr,
+                               vg_wall_t at) {
+  char why[160];
+  struct vg_replay_entry e = {.at = at,
+                              .count_before = tr->count_before,
+                              .count_after = tr->count_after,
+                              .run_start = tr->run_start,
+                              .why = why};
+  if (tr->verified) {
+    e.kind = VG_REPLAY_VERIFIED;
+    snprintf(why, sizeof(why),
+             "the first backup run after the reboot ended without VSS 12289");
+    emit(r, &e);
+  }
+  if (tr->foreign) {
+    e.kind = VG_REPLAY_FOREIGN;
+    snprintf(why, sizeof(why),
+             "%d active sessions with only %d run(s) since the boot: another "
+             "VSS requestor leaks sessions",
+             tr->count_after, tr->runs_since_boot);
+    emit(r, &e);
+  }
+}
+
 int vg_replay_event(vg_replay *r, const struct vg_event *ev) {
   if (!r->started) {
     r->started = true;
@@ -370,6 +397,7 @@ int vg_replay_event(vg_replay *r, const struct vg_event *ev) {
     emit(r, &e);
     break;
   }
+  replay_remediation(r, &tr, ev->time);
   r->st.final_count = vg_state_count(r->state);
   return 0;
 }

@@ -18,6 +18,7 @@
  *   fleet_slot <since> <group> <id>    (only while a FleetLock slot is held)
  *   request <at>[ <reason>]     (an administrator's reboot request, optional)
  *   pause <until> <at>[ <reason>]        (an administrator's pause, optional)
+ *   remediation <pending 0|1> <verified_at>  (after a confirmed reboot)
  *   end
  *
  * Channel names and bookmarks escape backslash, newline, carriage return and
@@ -391,6 +392,9 @@ char *vg_state_serialize(const vg_state *s) {
   if (s->silence_id[0] != '\0')
     sb_printf(&b, "silence %s %lld\n", s->silence_id,
               (long long)s->silence_until);
+  if (s->verify_pending || s->verified_at != 0)
+    sb_printf(&b, "remediation %d %lld\n", s->verify_pending ? 1 : 0,
+              (long long)s->verified_at);
   sb_putn(&b, "end\n", 4);
   if (b.oom) {
     free(b.p);
@@ -562,6 +566,14 @@ bool vg_state_paused(const vg_state *s, vg_wall_t now) {
   return s->admin.paused && now < s->admin.paused_until;
 }
 
+vg_wall_t vg_state_remediation_verified(const vg_state *s) {
+  return s->verified_at;
+}
+
+bool vg_state_remediation_pending(const vg_state *s) {
+  return s->verify_pending;
+}
+
 /* Parses one line (already split off and NUL-terminated) into s. */
 static int load_line(struct loader *ld, vg_state *s, char *line,
                      unsigned *seen) {
@@ -723,6 +735,12 @@ static int load_line(struct loader *ld, vg_state *s, char *line,
     if (id == NULL || !parse_time(next_token(&p), &until) || *p != '\0' ||
         vg_state_set_silence(s, id, until) != VG_OK)
       return corrupt(ld, "silence: expected <id> <until>");
+  } else if (strcmp(key, "remediation") == 0) {
+    int pending;
+    if (!parse_int(next_token(&p), 0, 1, &pending) ||
+        !parse_time(next_token(&p), &s->verified_at) || *p != '\0')
+      return corrupt(ld, "remediation: expected <pending 0|1> <verified_at>");
+    s->verify_pending = pending == 1;
   } else {
     return corrupt(ld, "unknown key \"%.40s\"", key);
   }

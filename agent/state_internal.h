@@ -66,6 +66,8 @@ struct vg_state {
   vg_wall_t post_boot_done; /* boot time whose post-boot hook was started */
   char silence_id[64];      /* Alertmanager silence to expire, or "" */
   vg_wall_t silence_until;
+  bool verify_pending;   /* a run after our reboot is awaited (remediation) */
+  vg_wall_t verified_at; /* that run's end, once it ended without 12289 */
 };
 
 /* The channel entry for name, created when create is true and there is room. */

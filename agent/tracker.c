@@ -157,6 +157,10 @@ static void boot(vg_state *s, vg_wall_t t, struct vg_track_result *r) {
   s->count = 0;
   s->nruns = 0;
   memset(&s->sched, 0, sizeof(s->sched));
+  /* Verified remediation: awaited after a boot that confirms our reboot
+   * (and still after another boot before any run). */
+  s->verify_pending = s->verify_pending || s->attempts > 0;
+  s->verified_at = 0;
   if (s->attempts > 0) {
     r->remediated = true;
     s->attempts = 0;
@@ -262,6 +266,19 @@ static bool countable(unsigned flags, bool count_failed) {
          (!known && (flags & VG_RUN_COMPLETED));
 }
 
+/*
+ * The first run to end after a boot that confirmed our reboot verifies the
+ * remediation when no VSS 12289 came during it (it is not calibrated).
+ */
+static void verify_remediation(vg_state *s, const struct vg_run *run,
+                               vg_wall_t t, struct vg_track_result *r) {
+  if (!s->verify_pending || (run->flags & VG_RUN_CALIBRATED))
+    return;
+  s->verify_pending = false;
+  s->verified_at = t;
+  r->verified = true;
+}
+
 static void run_end(vg_state *s, const struct vg_event *ev, enum outcome o,
                     bool count_failed, struct vg_track_result *r) {
   struct vg_run *run = run_of_end(s, ev);
@@ -269,6 +286,7 @@ static void run_end(vg_state *s, const struct vg_event *ev, enum outcome o,
     return; /* older than every run kept: long gone */
 
   bool was_failed = (run->flags & VG_RUN_FAILED) != 0;
+  bool was_ended = (run->flags & VG_RUN_ENDED) != 0;
   /* The first outcome reported wins; 14 reports one through its HRESULT. */
   if (o == OUT_UNKNOWN) {
     run->flags |= VG_RUN_COMPLETED;
@@ -299,6 +317,8 @@ static void run_end(vg_state *s, const struct vg_event *ev, enum outcome o,
   } else {
     r->kind = VG_TRACK_RUN_ENDED;
   }
+  if (!was_ended)
+    verify_remediation(s, run, ev->time, r);
 }
 
 /* Finds "Active sessions:\s*(\d+)" in text. */
@@ -321,11 +341,27 @@ static bool active_sessions(const char *text, int *n) {
   return false;
 }
 
+/*
+ * Our requestor (Windows Server Backup) leaves one session per run: soon
+ * after a boot, far more active sessions than runs since it means another
+ * VSS requestor leaks them too.
+ */
+static void check_foreign(const vg_state *s, vg_wall_t t, int n,
+                          struct vg_track_result *r) {
+  int runs = (int)s->nruns;
+  if (s->boot_time == 0 || t - s->boot_time > VG_FOREIGN_WINDOW_S ||
+      n <= runs + VG_FOREIGN_MARGIN)
+    return;
+  r->foreign = true;
+  r->runs_since_boot = runs;
+}
+
 static void calibrate(vg_state *s, const struct vg_event *ev,
                       struct vg_track_result *r) {
   int n;
   if (ev->text == NULL || !active_sessions(ev->text, &n))
     return;
+  check_foreign(s, ev->time, n, r);
   s->count = n;
   r->kind = VG_TRACK_CALIBRATED;
   struct vg_run *run = run_before(s, ev->time, OPEN_MAX_AGE, true);

@@ -126,6 +126,8 @@ static void replay_human(const struct vg_replay_entry *e,
   case VG_REPLAY_LOCKED:
   case VG_REPLAY_NO_SLOT:
   case VG_REPLAY_CALIBRATION_IGNORED:
+  case VG_REPLAY_VERIFIED:
+  case VG_REPLAY_FOREIGN:
     printf("%s  %-20s %s\n", a, name, e->why ? e->why : "");
     break;
   }

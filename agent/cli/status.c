@@ -32,7 +32,9 @@ static int status_prometheus(const struct status *t) {
                          .reboots_initiated = t->nh,
                          .policy_errors = 0,
                          .locked = vg_state_locked(t->s),
-                         .paused = vg_state_paused(t->s, t->now)};
+                         .paused = vg_state_paused(t->s, t->now),
+                         .remediation_verified =
+                             vg_state_remediation_verified(t->s)};
   char *text = vg_metrics_format(&m);
   if (text == NULL)
     return VG_EXIT_FAIL;
@@ -74,6 +76,10 @@ static void json_admin(struct vg_json *j, const struct status *t) {
   } else {
     vg_json_null(j);
   }
+  vg_json_key(j, "remediation_verified");
+  vg_cli_json_time_or_null(j, vg_state_remediation_verified(t->s));
+  vg_json_key(j, "remediation_pending");
+  vg_json_bool(j, vg_state_remediation_pending(t->s));
   vg_json_key(j, "reboot_request");
   if (vg_state_reboot_requested(t->s)) {
     vg_json_begin_object(j);
@@ -97,6 +103,15 @@ static void human_admin(const struct status *t) {
     printf("PAUSED:       no reboot until %s%s%s ('vssguard resume' ends "
            "it)\n",
            a, ad.pause_reason[0] ? ": " : "", ad.pause_reason);
+  }
+  if (vg_state_remediation_verified(t->s) != 0) {
+    vg_cli_fmt_human(vg_state_remediation_verified(t->s), t->z, a, sizeof(a));
+    printf("Verified:     remediation verified %s (a backup run after the "
+           "reboot ended without VSS 12289)\n",
+           a);
+  } else if (vg_state_remediation_pending(t->s)) {
+    printf("Verified:     not yet (waiting for a backup run after the "
+           "reboot)\n");
   }
   if (vg_state_reboot_requested(t->s)) {
     vg_cli_fmt_human(ad.requested_at, t->z, a, sizeof(a));

@@ -58,10 +58,12 @@ enum vg_event_id {
   VG_EV_GATES_DRY_RUN = 1040,      /* dry run: gates rehearsed */
   VG_EV_SESSIONS_WAIT_OVER = 1041, /* sessions wait over */
   /* Calendar and administrators (issue 13): 1045-1054. */
-  VG_EV_PIGGYBACK = 1045,        /* Windows needs a restart: slot planned */
-  VG_EV_REBOOT_REQUESTED = 1046, /* vssguard reboot --next-slot */
-  VG_EV_PAUSED = 1047,           /* vssguard pause: no reboot until then */
-  VG_EV_RESUMED = 1048           /* vssguard resume */
+  VG_EV_PIGGYBACK = 1045,            /* Windows needs a restart: slot planned */
+  VG_EV_REBOOT_REQUESTED = 1046,     /* vssguard reboot --next-slot */
+  VG_EV_PAUSED = 1047,               /* vssguard pause: no reboot until then */
+  VG_EV_RESUMED = 1048,              /* vssguard resume */
+  VG_EV_REMEDIATION_VERIFIED = 1049, /* a run after our reboot: no 12289 */
+  VG_EV_FOREIGN_SESSIONS = 1050      /* another VSS requestor leaks sessions */
 };
 
 /* Where log lines go. The default sink writes "vssguard: LEVEL: msg" to stderr.

@@ -46,7 +46,9 @@ enum vg_replay_kind {
   VG_REPLAY_REBOOT_BOOT,     /* the simulated boot after that reboot */
   VG_REPLAY_LOCKED,          /* the reboot-loop guard holds */
   VG_REPLAY_NO_SLOT,         /* at the threshold but no slot in the horizon */
-  VG_REPLAY_CALIBRATION_IGNORED /* a VSS 12289 after a simulated reboot */
+  VG_REPLAY_CALIBRATION_IGNORED, /* a VSS 12289 after a simulated reboot */
+  VG_REPLAY_VERIFIED, /* a run after the reboot ended without VSS 12289 */
+  VG_REPLAY_FOREIGN   /* 12289 soon after a boot: another requestor leaks */
 };
 
 /* One timeline entry; valid only during the callback. */

@@ -148,4 +148,13 @@ void vg_state_set_post_boot_done(vg_state *s, vg_wall_t boot);
 const char *vg_state_silence(const vg_state *s, vg_wall_t *until);
 int vg_state_set_silence(vg_state *s, const char *id, vg_wall_t until);
 
+/*
+ * Verified remediation: after a boot that confirmed our reboot, the end of
+ * the first backup run without a VSS 12289 (0 while none has, and after
+ * any later boot). Pending: such a run is still awaited. Saved as the
+ * optional line "remediation <pending 0|1> <verified_at>".
+ */
+vg_wall_t vg_state_remediation_verified(const vg_state *s);
+bool vg_state_remediation_pending(const vg_state *s);
+
 #endif

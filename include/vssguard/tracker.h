@@ -33,7 +33,20 @@ struct vg_track_result {
   bool uncounted;      /* RUN_ENDED: a run counted through its 14 failed;
                           the count went down by one */
   bool remediated;     /* BOOT: it followed a reboot we initiated */
+  /* RUN_*: the first run after a confirmed reboot ended without a VSS
+   * 12289: the remediation is verified (backups work again). */
+  bool verified;
+  /* CALIBRATED: soon after the boot, VSS 12289 reports far more active
+   * sessions than runs counted since it (runs_since_boot): another VSS
+   * requestor leaks sessions. */
+  bool foreign;
+  int runs_since_boot;
 };
+
+/* A 12289 within this of the boot reporting more than this many sessions
+ * above the runs since the boot means another requestor leaks sessions. */
+#define VG_FOREIGN_WINDOW_S (7 * 86400)
+#define VG_FOREIGN_MARGIN 4
 
 /*
  * Applies one event. count_failed says whether a failed run counts.

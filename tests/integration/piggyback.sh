@@ -16,7 +16,7 @@ pending=$vg_work/pending
 vg_reboot_logger "$vg_work/reboot.sh" "$reboots"
 
 t0=$(date +%s)
-opens=$((t0 + 12))
+opens=$((t0 + 20))
 day=$(date -u -d "@$opens" +%a | tr '[:upper:]' '[:lower:]')
 hms=$(date -u -d "@$opens" +%H:%M:%S)
 vg_policy_file "$vg_work/policy.yaml" 50 \
@@ -40,8 +40,8 @@ grep -q "reboot scheduled" "$log" && vg_fail "planned below min_count"
 vg_backup_run_rec $((t0 - 30)) 1003 >>"$events"
 vg_wait_log "run counted: 2/50" "$log" 20 || vg_fail "second run not counted"
 vg_wait_log "RebootRequired.*piggyback.min_count 2.*reboot planned in the next allowed slot" \
-  "$log" 10 || vg_fail "no piggyback line"
-vg_wait_log "reboot scheduled at" "$log" 10 || vg_fail "no reboot scheduled"
+  "$log" 20 || vg_fail "no piggyback line"
+vg_wait_log "reboot scheduled at" "$log" 20 || vg_fail "no reboot scheduled"
 
 out=$(vg_cli plan --policy "$vg_work/policy.yaml" --state "$state")
 grep -q "because    Windows Update needs a restart (RebootRequired)" <<<"$out" ||
@@ -49,7 +49,7 @@ grep -q "because    Windows Update needs a restart (RebootRequired)" <<<"$out" |
 json=$(vg_cli plan --policy "$vg_work/policy.yaml" --state "$state" --json)
 grep -q '"cause":"piggyback"' <<<"$json" || vg_fail "plan --json: $json"
 
-vg_wait_log "." "$reboots" 40 || vg_fail "the reboot command did not run"
+vg_wait_log "." "$reboots" 60 || vg_fail "the reboot command did not run"
 vg_wait_log "reboot initiated: Windows Update needs a restart" "$log" 10 ||
   vg_fail "the reboot line does not say why"
 ran_at=$(cut -d' ' -f1 "$reboots")
