@@ -41,7 +41,7 @@ fl_airlock_bin() {
   command -v go >/dev/null || fl_skip "go not found (scripts/setup installs golang-go)"
   mkdir -p "$cache"
   (
-    flock -w 300 9 || exit 1
+    flock -w 800 9 || exit 1
     if [ ! -x "$fl_airlock" ] || [ "$tarball" -nt "$fl_airlock" ]; then
       echo "fleet: building airlock from $tarball" >&2
       rm -rf "$cache/src"
