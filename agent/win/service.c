@@ -114,13 +114,15 @@ static void configure(SC_HANDLE svc);
 static void configure_self(void) {
   SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
   SC_HANDLE svc = NULL;
+  /* SC_ACTION_RESTART needs SERVICE_START on the handle as well. */
   if (scm != NULL)
-    svc = OpenServiceW(scm, VG_WIN_SERVICE_NAME, SERVICE_CHANGE_CONFIG);
+    svc = OpenServiceW(scm, VG_WIN_SERVICE_NAME,
+                       SERVICE_CHANGE_CONFIG | SERVICE_START);
   if (svc != NULL) {
     configure(svc);
     CloseServiceHandle(svc);
   } else {
-    vg_log_warn(VG_EV_GENERIC,
+    vg_log_warn(VG_EV_SERVICE_CONFIG,
                 "cannot open the service to set its recovery actions: error "
                 "%lu",
                 (unsigned long)GetLastError());
@@ -283,9 +285,23 @@ static int register_source(const wchar_t *exe) {
   return VG_OK;
 }
 
+/* Logs a setting that could not be applied (stderr in a console, the Event
+ * Log in the service). */
+static void config_failed(const char *what) {
+  vg_log_warn(VG_EV_SERVICE_CONFIG, "setting the %s failed: error %lu", what,
+              (unsigned long)GetLastError());
+}
+
+/*
+ * Sets the description, delayed automatic start, recovery (restart after a
+ * minute, also when the service stops with an error rather than crashes)
+ * and the preshutdown timeout. svc needs SERVICE_CHANGE_CONFIG and
+ * SERVICE_START. Failures are logged (event 1021) and do not stop anything.
+ */
 static void configure(SC_HANDLE svc) {
   SERVICE_DESCRIPTIONW desc = {(LPWSTR)DESCRIPTION};
   SERVICE_DELAYED_AUTO_START_INFO delayed = {TRUE};
+  SERVICE_FAILURE_ACTIONS_FLAG on_error = {TRUE};
   SC_ACTION actions[3] = {{SC_ACTION_RESTART, 60000},
                           {SC_ACTION_RESTART, 60000},
                           {SC_ACTION_RESTART, 60000}};
@@ -297,19 +313,22 @@ static void configure(SC_HANDLE svc) {
   fail.cActions = 3;
   fail.lpsaActions = actions;
   if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_DESCRIPTION, &desc))
-    print_error("setting the service description");
-  /* Older service managers (and Wine) lack this level: the service then
-   * starts automatically without the delay. */
+    config_failed("service description");
+  /* Wine lacks this level: the service then starts automatically without
+   * the delay. */
   if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_DELAYED_AUTO_START_INFO,
                              &delayed))
-    fprintf(stderr,
-            "vssguard: note: delayed automatic start not set (error %lu); "
-            "the service starts automatically\n",
-            (unsigned long)GetLastError());
+    config_failed("delayed automatic start (the service starts "
+                  "automatically)");
   if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS, &fail))
-    print_error("setting the recovery actions");
+    config_failed("recovery actions");
+  /* Without it the actions apply to crashes only, not to a stop with an
+   * error code (dwServiceSpecificExitCode). */
+  if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG,
+                             &on_error))
+    config_failed("recovery on error exits");
   if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_PRESHUTDOWN_INFO, &pre))
-    print_error("setting the preshutdown timeout");
+    config_failed("preshutdown timeout");
 }
 
 int vg_win_service_install_args(int argc, char **argv) {

@@ -1,20 +1,25 @@
 /*
- * The live event source on Windows: one EvtSubscribe push subscription over
- * the Application, Microsoft-Windows-Backup and System channels (a
- * structured QueryList), and on first start or after a boot a backfill with
- * EvtQuery since the boot time.
+ * The live event source on Windows: one EvtSubscribe push subscription per
+ * channel (System, Microsoft-Windows-Backup, Application), each with its own
+ * bookmark, and on first start or after a boot a backfill with EvtQuery
+ * since the boot time. A channel that does not exist (no Windows Server
+ * Backup feature: error 15007) or fails does not stop the others; it is
+ * retried on its own, from 30 s doubling up to 15 min, and added when it
+ * appears. An error repeated identically is logged once.
  *
  * The subscription callback runs on a system thread. It renders the event
- * to XML, moves the subscription's bookmark past it, renders the bookmark,
+ * to XML, moves its channel's bookmark past it, renders the bookmark,
  * copies both into a locked queue and wakes the loop with uv_async_send.
  * Everything else (parsing, counting, state) happens on the loop thread:
  * for each queued event the channel's bookmark is handed to the agent first
  * and the event second, so that the state write the event causes holds the
  * count and the position together.
  *
- * A failed subscription, or an error the callback reports, is logged and
- * retried with a timer, from 30 s doubling up to 15 min, resuming after the
- * last bookmark. Nothing here ends the process.
+ * Stopping does not rely on EvtClose waiting for a callback in progress
+ * (undocumented): callbacks count themselves in and out, a closing flag
+ * turns new ones away, and the source waits for the count to reach zero
+ * before it closes its handles and frees its memory. Nothing here ends the
+ * process.
  */
 #include <windows.h>
 
@@ -39,6 +44,8 @@
 #define BOOT_MARGIN_S 120
 /* A state whose boot time differs by more than this is from another boot. */
 #define BOOT_SAME_S 120
+/* How long stopping waits for callbacks in progress. */
+#define STOP_WAIT_MS 10000
 
 /* The channels the agent reads, in backfill order. */
 static const wchar_t *const channels_w[] = {
@@ -56,29 +63,47 @@ static const wchar_t *const selects[] = {
     L"(Level>=1 and Level<=3))",
     L"Provider[@Name='VSS'] and EventID=12289"};
 
+enum qkind { Q_EVENT, Q_ERROR, Q_RENDER };
+
 struct qitem {
   struct qitem *next;
-  char *xml;        /* the event, UTF-8; NULL for an error item */
-  char *bookmark;   /* the channel's bookmark XML, or NULL */
-  char channel[64]; /* the event's channel */
-  DWORD error;      /* EvtSubscribeActionError: the error code */
+  enum qkind kind;
+  int ch;           /* index of the subscription's channel */
+  char *xml;        /* Q_EVENT: the event, UTF-8 */
+  char *bookmark;   /* Q_EVENT: the channel's bookmark XML, or NULL */
+  char channel[64]; /* Q_EVENT: the event's channel */
+  DWORD error;      /* Q_ERROR, Q_RENDER: the error code */
+  char *text;       /* Q_ERROR: EvtGetExtendedStatus text, or NULL */
+};
+
+struct vg_source;
+
+/* One channel: its subscription, bookmark and retry timer. */
+struct channel {
+  struct vg_source *s;
+  int i;
+  EVT_HANDLE sub;
+  EVT_HANDLE bookmark; /* touched by the callback thread while sub is open */
+  bool have_position;  /* the bookmark points at a record of this boot */
+  uv_timer_t retry;
+  uint64_t backoff_ms;
+  uint64_t logged; /* hash of the last error logged, 0: none */
 };
 
 struct vg_source {
   vg_agent *agent;
   uv_loop_t *loop;
   uv_async_t async;
-  uv_timer_t retry;
   int open_handles;
   CRITICAL_SECTION lock;
   struct qitem *head, **tail; /* guarded by lock */
-  EVT_HANDLE sub;
-  EVT_HANDLE bookmark; /* touched by the callback thread while sub is open */
-  bool have_position;  /* bookmark holds at least one channel */
-  vg_wall_t boot;      /* the current boot time, 0 when unknown */
-  vg_wall_t since;     /* events before this are not asked for */
-  uint64_t backoff_ms;
+  struct channel ch[NCHANNELS];
+  vg_wall_t boot;  /* the current boot time, 0 when unknown */
+  vg_wall_t since; /* events before this are not asked for */
   bool stopping;
+  bool leak;              /* a callback never ended: keep the memory */
+  volatile LONG inflight; /* callbacks running */
+  volatile LONG closing;  /* set when stopping: callbacks turn back */
 };
 
 /* ---- small XML helpers (rendered events and bookmarks) ---- */
@@ -174,14 +199,31 @@ static char *render(EVT_HANDLE h, DWORD flags) {
 }
 
 /*
+ * The calling thread's extended status text (EvtGetExtendedStatus, which
+ * returns ERROR_SUCCESS when it gives one), malloc'd, or NULL. Call it on
+ * the thread of the failed Evt call, before any other Evt call.
+ */
+static char *extended_status(void) {
+  wchar_t w[512];
+  DWORD used = 0;
+  if (EvtGetExtendedStatus(512, w, &used) != ERROR_SUCCESS || used <= 1)
+    return NULL;
+  w[511] = L'\0';
+  return vg_win_utf8(w);
+}
+
+/*
  * Turns one event handle into a queue item: its XML, its channel and the
  * bookmark past it. Updates bm. NULL when the event cannot be rendered.
  */
-static struct qitem *make_item(EVT_HANDLE bm, EVT_HANDLE ev, vg_wall_t boot) {
+static struct qitem *make_item(EVT_HANDLE bm, EVT_HANDLE ev, vg_wall_t boot,
+                               int ch) {
   struct qitem *it = calloc(1, sizeof(*it));
   char *list;
   if (it == NULL)
     return NULL;
+  it->kind = Q_EVENT;
+  it->ch = ch;
   it->xml = render(ev, EvtRenderEventXml);
   if (it->xml == NULL) {
     free(it);
@@ -201,7 +243,12 @@ static struct qitem *make_item(EVT_HANDLE bm, EVT_HANDLE ev, vg_wall_t boot) {
 static void free_item(struct qitem *it) {
   free(it->xml);
   free(it->bookmark);
+  free(it->text);
   free(it);
+}
+
+static bool closing(vg_source *s) {
+  return InterlockedCompareExchange(&s->closing, 0, 0) != 0;
 }
 
 static void push(vg_source *s, struct qitem *it) {
@@ -209,88 +256,126 @@ static void push(vg_source *s, struct qitem *it) {
   *s->tail = it;
   s->tail = &it->next;
   LeaveCriticalSection(&s->lock);
-  uv_async_send(&s->async);
+  /* While closing, the loop no longer reads the queue; stop frees it. */
+  if (!closing(s))
+    uv_async_send(&s->async);
 }
 
 /* The subscription callback, on a system thread. */
 static DWORD WINAPI on_event(EVT_SUBSCRIBE_NOTIFY_ACTION action, PVOID ctx,
                              EVT_HANDLE ev) {
-  vg_source *s = ctx;
-  struct qitem *it;
+  struct channel *c = ctx;
+  vg_source *s = c->s;
+  struct qitem *it = NULL;
+
+  InterlockedIncrement(&s->inflight);
+  if (closing(s)) {
+    InterlockedDecrement(&s->inflight);
+    return 0;
+  }
   if (action == EvtSubscribeActionError) {
+    /* The status text belongs to this thread: read it first. */
+    char *text = extended_status();
     it = calloc(1, sizeof(*it));
-    if (it == NULL)
-      return 0;
-    it->error = (DWORD)(ULONG_PTR)ev;
-    if (it->error == 0)
-      it->error = ERROR_GEN_FAILURE;
+    if (it != NULL) {
+      it->kind = Q_ERROR;
+      it->ch = c->i;
+      it->text = text;
+      it->error = (DWORD)(ULONG_PTR)ev;
+      if (it->error == 0)
+        it->error = ERROR_GEN_FAILURE;
+    } else {
+      free(text);
+    }
+  } else if (action == EvtSubscribeActionDeliver) {
+    it = make_item(c->bookmark, ev, s->boot, c->i);
+    if (it == NULL) {
+      DWORD err = GetLastError();
+      it = calloc(1, sizeof(*it));
+      if (it != NULL) {
+        /* A rendering failure is reported but does not resubscribe. */
+        it->kind = Q_RENDER;
+        it->ch = c->i;
+        it->error = err ? err : ERROR_GEN_FAILURE;
+      }
+    }
+  }
+  if (it != NULL)
     push(s, it);
-    return 0;
-  }
-  if (action != EvtSubscribeActionDeliver)
-    return 0;
-  it = make_item(s->bookmark, ev, s->boot);
-  if (it == NULL) {
-    it = calloc(1, sizeof(*it));
-    if (it == NULL)
-      return 0;
-    it->error = GetLastError() ? GetLastError() : ERROR_GEN_FAILURE;
-    /* A rendering failure is reported but does not resubscribe. */
-    it->channel[0] = '!';
-  }
-  push(s, it);
+  InterlockedDecrement(&s->inflight);
   return 0;
 }
 
 /* ---- loop thread ---- */
 
 static void feed(vg_source *s, struct qitem *it) {
+  struct channel *c = &s->ch[it->ch];
   if (it->bookmark != NULL && it->channel[0] != '\0') {
     int rc = vg_agent_set_bookmark(s->agent, it->channel, it->bookmark);
     if (rc != 0)
       vg_log_warn(VG_EV_STATE_ERROR, "the %s bookmark cannot be kept: %s",
                   it->channel, vg_strerror(rc));
-    s->have_position = true;
+    else if (strcmp(it->channel, channels[c->i]) == 0)
+      c->have_position = true;
   }
-  s->backoff_ms = RETRY_MIN_MS;
+  c->backoff_ms = RETRY_MIN_MS;
   (void)vg_agent_feed_xml(s->agent, it->xml, strlen(it->xml));
 }
 
-static void subscribe(vg_source *s);
+static void subscribe(struct channel *c);
 
 static void on_retry(uv_timer_t *t) {
-  vg_source *s = t->data;
-  if (!s->stopping)
-    subscribe(s);
+  struct channel *c = t->data;
+  if (!c->s->stopping)
+    subscribe(c);
 }
 
-/* Logs err and tries again after the backoff, which then doubles. */
-static void schedule_retry(vg_source *s, const char *what, DWORD err) {
-  wchar_t wtext[512];
-  DWORD used = 0;
-  char *text = NULL;
-
-  if (EvtGetExtendedStatus(512, wtext, &used) && used > 1)
-    text = vg_win_utf8(wtext);
-  vg_log_error(VG_EV_SOURCE_ERROR,
-               "%s failed: error %lu%s%s; retrying in %lu s", what,
-               (unsigned long)err, text ? ": " : "", text ? text : "",
-               (unsigned long)(s->backoff_ms / 1000));
-  free(text);
-  if (s->sub != NULL) {
-    EvtClose(s->sub);
-    s->sub = NULL;
+/* FNV-1a of what identifies an error: what failed, the code, the text. */
+static uint64_t error_hash(const char *what, DWORD err, const char *text) {
+  uint64_t h = 14695981039346656037u;
+  char code[16];
+  const char *parts[3] = {what, code, text ? text : ""};
+  snprintf(code, sizeof(code), "%lu", (unsigned long)err);
+  for (int i = 0; i < 3; i++) {
+    for (const char *p = parts[i]; *p; p++)
+      h = (h ^ (unsigned char)*p) * 1099511628211u;
+    h = (h ^ 0xff) * 1099511628211u;
   }
-  uv_timer_start(&s->retry, on_retry, s->backoff_ms, 0);
-  s->backoff_ms *= 2;
-  if (s->backoff_ms > RETRY_MAX_MS)
-    s->backoff_ms = RETRY_MAX_MS;
+  return h == 0 ? 1 : h;
+}
+
+/*
+ * Logs a failure of channel c (unless it is the same as the last one
+ * logged for it), closes its subscription and retries after the backoff,
+ * which then doubles. text is the extended status, or NULL.
+ */
+static void channel_failed(struct channel *c, const char *what, DWORD err,
+                           const char *text) {
+  uint64_t h = error_hash(what, err, text);
+  if (h != c->logged) {
+    vg_log_error(VG_EV_SOURCE_ERROR,
+                 "%s failed: error %lu%s%s; retrying in %lu s", what,
+                 (unsigned long)err, text ? ": " : "", text ? text : "",
+                 (unsigned long)(c->backoff_ms / 1000));
+    c->logged = h;
+  } else {
+    vg_log_debug("%s failed again: error %lu; retrying in %lu s", what,
+                 (unsigned long)err, (unsigned long)(c->backoff_ms / 1000));
+  }
+  if (c->sub != NULL) {
+    EvtClose(c->sub);
+    c->sub = NULL;
+  }
+  uv_timer_start(&c->retry, on_retry, c->backoff_ms, 0);
+  c->backoff_ms *= 2;
+  if (c->backoff_ms > RETRY_MAX_MS)
+    c->backoff_ms = RETRY_MAX_MS;
 }
 
 static void on_async(uv_async_t *a) {
   vg_source *s = a->data;
   struct qitem *list, *next;
-  DWORD error = 0;
+  struct qitem *errors[NCHANNELS] = {NULL};
 
   EnterCriticalSection(&s->lock);
   list = s->head;
@@ -301,19 +386,30 @@ static void on_async(uv_async_t *a) {
   for (; list != NULL; list = next) {
     next = list->next;
     if (s->stopping) {
-    } else if (list->xml != NULL) {
+    } else if (list->kind == Q_EVENT) {
       feed(s, list);
-    } else if (list->channel[0] == '!') {
+    } else if (list->kind == Q_RENDER) {
       vg_log_warn(VG_EV_SOURCE_ERROR,
-                  "an event could not be rendered: error %lu; skipped",
-                  (unsigned long)list->error);
-    } else {
-      error = list->error;
+                  "an event of the %s log could not be rendered: error %lu; "
+                  "skipped",
+                  channels[list->ch], (unsigned long)list->error);
+    } else if (errors[list->ch] == NULL) {
+      errors[list->ch] = list;
+      continue;
     }
     free_item(list);
   }
-  if (error != 0 && !s->stopping && s->sub != NULL)
-    schedule_retry(s, "the event subscription", error);
+  for (int i = 0; i < NCHANNELS; i++) {
+    struct qitem *e = errors[i];
+    if (e == NULL)
+      continue;
+    if (!s->stopping && s->ch[i].sub != NULL) {
+      char what[128];
+      snprintf(what, sizeof(what), "the %s subscription", channels[i]);
+      channel_failed(&s->ch[i], what, e->error, e->text);
+    }
+    free_item(e);
+  }
 }
 
 /* Formats t for an XPath SystemTime comparison. */
@@ -340,48 +436,53 @@ static void channel_xpath(int i, vg_wall_t since, wchar_t *out, size_t len) {
   out[len - 1] = L'\0';
 }
 
-/* The structured query over the three channels. */
-static void query_list(vg_wall_t since, wchar_t *out, size_t len) {
-  size_t n;
+static EVT_HANDLE try_subscribe(struct channel *c, bool after, DWORD *err,
+                                char **text) {
   wchar_t xp[512];
-  _snwprintf(out, len, L"<QueryList><Query Id=\"0\">");
-  for (int i = 0; i < NCHANNELS; i++) {
-    n = wcslen(out);
-    channel_xpath(i, since, xp, 512);
-    _snwprintf(out + n, len - n, L"<Select Path=\"%ls\">%ls</Select>",
-               channels_w[i], xp);
+  EVT_HANDLE h;
+  channel_xpath(c->i, c->s->since, xp, 512);
+  h = EvtSubscribe(
+      NULL, NULL, channels_w[c->i], xp, after ? c->bookmark : NULL, c, on_event,
+      after ? EvtSubscribeStartAfterBookmark : EvtSubscribeStartAtOldestRecord);
+  if (h == NULL) {
+    *err = GetLastError();
+    /* Before any other Evt call on this thread. */
+    *text = extended_status();
   }
-  n = wcslen(out);
-  _snwprintf(out + n, len - n, L"</Query></QueryList>");
-  out[len - 1] = L'\0';
+  return h;
 }
 
-static void subscribe(vg_source *s) {
-  wchar_t query[2048];
-  DWORD flags;
+/*
+ * Subscribes channel c: after its bookmark when it has one, else from its
+ * oldest record of this boot (the XPath's time condition).
+ */
+static void subscribe(struct channel *c) {
+  DWORD err = 0;
+  char *text = NULL;
+  char what[128];
+  bool after = c->have_position;
 
-  query_list(s->since, query, 2048);
-  flags = s->have_position ? EvtSubscribeStartAfterBookmark
-                           : EvtSubscribeStartAtOldestRecord;
-  s->sub =
-      EvtSubscribe(NULL, NULL, NULL, query,
-                   s->have_position ? s->bookmark : NULL, s, on_event, flags);
-  bool after = s->have_position;
-  if (s->sub == NULL && s->have_position) {
+  c->sub = try_subscribe(c, after, &err, &text);
+  if (c->sub == NULL && after) {
     /* The bookmark may be unusable: fall back to the time condition. */
     vg_log_warn(VG_EV_SOURCE_ERROR,
-                "subscribing after the saved bookmark failed (error %lu); "
-                "reading since the boot instead",
-                (unsigned long)GetLastError());
-    s->sub = EvtSubscribe(NULL, NULL, NULL, query, NULL, s, on_event,
-                          EvtSubscribeStartAtOldestRecord);
+                "subscribing to the %s log after the saved bookmark failed "
+                "(error %lu%s%s); reading since the boot instead",
+                channels[c->i], (unsigned long)err, text ? ": " : "",
+                text ? text : "");
+    free(text);
+    text = NULL;
     after = false;
+    c->sub = try_subscribe(c, false, &err, &text);
   }
-  if (s->sub == NULL) {
-    schedule_retry(s, "EvtSubscribe", GetLastError());
+  if (c->sub == NULL) {
+    snprintf(what, sizeof(what), "subscribing to the %s log", channels[c->i]);
+    channel_failed(c, what, err, text);
+    free(text);
     return;
   }
-  vg_log_info(VG_EV_GENERIC, "subscribed to the Event Log (%s)",
+  c->logged = 0;
+  vg_log_info(VG_EV_GENERIC, "subscribed to the %s log (%s)", channels[c->i],
               after ? "after the saved bookmark" : "since the boot");
 }
 
@@ -427,9 +528,13 @@ static void backfill(vg_source *s) {
     q = EvtQuery(NULL, channels_w[i], xp,
                  EvtQueryChannelPath | EvtQueryForwardDirection);
     if (q == NULL) {
+      DWORD err = GetLastError();
+      char *text = extended_status();
       vg_log_warn(VG_EV_SOURCE_ERROR,
-                  "cannot read the %s log since the boot: error %lu",
-                  channels[i], (unsigned long)GetLastError());
+                  "cannot read the %s log since the boot: error %lu%s%s",
+                  channels[i], (unsigned long)err, text ? ": " : "",
+                  text ? text : "");
+      free(text);
       continue;
     }
     for (;;) {
@@ -443,7 +548,7 @@ static void backfill(vg_source *s) {
         break;
       }
       for (DWORD k = 0; k < got; k++) {
-        struct qitem *it = make_item(s->bookmark, evs[k], s->boot);
+        struct qitem *it = make_item(s->ch[i].bookmark, evs[k], s->boot, i);
         EvtClose(evs[k]);
         if (it == NULL)
           continue;
@@ -478,18 +583,14 @@ static void backfill(vg_source *s) {
 }
 
 /*
- * Restores the subscription's bookmark from the saved per-channel ones:
- * their <Bookmark/> elements joined in one BookmarkList. Returns true when
- * the bookmark holds at least one channel.
+ * Restores each channel's bookmark from the state: its saved <Bookmark/>
+ * element in a BookmarkList of its own. Returns false, and restores none,
+ * when a saved position is from another boot (everything since this boot
+ * is then read again); a channel without a usable one starts from its
+ * oldest record of this boot.
  */
-static bool restore_bookmark(vg_source *s, const vg_state *st) {
-  char xml[4096];
-  size_t len;
+static bool restore_bookmarks(vg_source *s, const vg_state *st) {
   bool any = false;
-  wchar_t *w;
-  EVT_HANDLE bm;
-
-  snprintf(xml, sizeof(xml), "<BookmarkList>");
   for (int i = 0; i < NCHANNELS; i++) {
     const char *saved = vg_state_bookmark(st, channels[i]);
     const char *b, *e;
@@ -497,90 +598,48 @@ static bool restore_bookmark(vg_source *s, const vg_state *st) {
     if (saved == NULL || (b = strstr(saved, "<Bookmark ")) == NULL ||
         (e = strstr(b, "/>")) == NULL)
       continue;
-    /* A position from another boot: read everything since this boot. */
     if (!xml_attr(saved, "Boot", bt, sizeof(bt)) || s->boot == 0 ||
         llabs(strtoll(bt, NULL, 10) - (long long)s->boot) > BOOT_SAME_S)
       return false;
-    len = strlen(xml);
-    if (len + (size_t)(e + 2 - b) + 32 >= sizeof(xml))
-      break;
-    snprintf(xml + len, sizeof(xml) - len, "%.*s", (int)(e + 2 - b), b);
+  }
+  for (int i = 0; i < NCHANNELS; i++) {
+    struct channel *c = &s->ch[i];
+    const char *saved = vg_state_bookmark(st, channels[i]);
+    const char *b, *e;
+    char xml[1024];
+    wchar_t *w;
+    EVT_HANDLE bm;
+    if (saved == NULL || (b = strstr(saved, "<Bookmark ")) == NULL ||
+        (e = strstr(b, "/>")) == NULL || (size_t)(e + 2 - b) + 64 > sizeof(xml))
+      continue;
+    snprintf(xml, sizeof(xml), "<BookmarkList>%.*s</BookmarkList>",
+             (int)(e + 2 - b), b);
+    w = vg_win_wide(xml);
+    if (w == NULL)
+      continue;
+    bm = EvtCreateBookmark(w);
+    free(w);
+    if (bm == NULL) {
+      vg_log_warn(VG_EV_SOURCE_ERROR,
+                  "the saved %s bookmark is not usable (error %lu); reading "
+                  "that log since the boot",
+                  channels[i], (unsigned long)GetLastError());
+      continue;
+    }
+    EvtClose(c->bookmark);
+    c->bookmark = bm;
+    c->have_position = true;
     any = true;
   }
-  if (!any)
-    return false;
-  len = strlen(xml);
-  snprintf(xml + len, sizeof(xml) - len, "</BookmarkList>");
-  w = vg_win_wide(xml);
-  if (w == NULL)
-    return false;
-  bm = EvtCreateBookmark(w);
-  free(w);
-  if (bm == NULL) {
-    vg_log_warn(VG_EV_SOURCE_ERROR,
-                "the saved bookmark is not usable (error %lu); reading "
-                "since the boot",
-                (unsigned long)GetLastError());
-    return false;
-  }
-  EvtClose(s->bookmark);
-  s->bookmark = bm;
-  return true;
+  return any;
 }
 
-int vg_source_start(vg_agent *a, uv_loop_t *loop,
-                    const struct vg_agent_config *cfg, vg_source **out) {
-  vg_source *s;
-  vg_state *st = NULL;
-  char err[256];
-
-  *out = NULL;
-  s = calloc(1, sizeof(*s));
-  if (s == NULL)
-    return VG_ENOMEM;
-  s->agent = a;
-  s->loop = loop;
-  s->backoff_ms = RETRY_MIN_MS;
-  s->tail = &s->head;
-  InitializeCriticalSection(&s->lock);
-  s->bookmark = EvtCreateBookmark(NULL);
-  if (s->bookmark == NULL) {
-    vg_log_error(VG_EV_SOURCE_ERROR,
-                 "EvtCreateBookmark failed: error %lu; the Event Log "
-                 "service may not be available",
-                 (unsigned long)GetLastError());
-    DeleteCriticalSection(&s->lock);
-    free(s);
-    return VG_EIO;
-  }
-  uv_async_init(loop, &s->async, on_async);
-  uv_timer_init(loop, &s->retry);
-  s->async.data = s;
-  s->retry.data = s;
-  s->open_handles = 2;
-
-  if (vg_plat_boot_time(&s->boot) == VG_OK)
-    s->since = s->boot - BOOT_MARGIN_S;
-  else
-    s->boot = 0;
-  /* The positions saved with the state the agent just loaded; bookmarks
-   * taken during another boot are not used (backfill instead). */
-  if (cfg->state_path != NULL &&
-      vg_state_load(cfg->state_path, &st, err, sizeof(err)) == VG_OK) {
-    s->have_position = restore_bookmark(s, st);
-    vg_state_free(st);
-  }
-  if (!s->have_position)
-    backfill(s);
-  subscribe(s);
-  *out = s;
-  return VG_OK;
-}
-
-static void on_closed(uv_handle_t *h) {
-  vg_source *s = h->data;
+/* Called as each handle closes: the last one frees the source. */
+static void release(vg_source *s) {
   if (--s->open_handles > 0)
     return;
+  if (s->leak)
+    return; /* a callback may still use it */
   EnterCriticalSection(&s->lock);
   while (s->head != NULL) {
     struct qitem *it = s->head;
@@ -592,20 +651,113 @@ static void on_closed(uv_handle_t *h) {
   free(s);
 }
 
+static void on_async_closed(uv_handle_t *h) {
+  release(h->data);
+}
+
+static void on_retry_closed(uv_handle_t *h) {
+  struct channel *c = h->data;
+  release(c->s);
+}
+
+int vg_source_start(vg_agent *a, uv_loop_t *loop,
+                    const struct vg_agent_config *cfg, vg_source **out) {
+  vg_source *s;
+  vg_state *st = NULL;
+  char err[256];
+  bool any = false;
+
+  *out = NULL;
+  s = calloc(1, sizeof(*s));
+  if (s == NULL)
+    return VG_ENOMEM;
+  s->agent = a;
+  s->loop = loop;
+  s->tail = &s->head;
+  InitializeCriticalSection(&s->lock);
+  for (int i = 0; i < NCHANNELS; i++) {
+    struct channel *c = &s->ch[i];
+    c->s = s;
+    c->i = i;
+    c->backoff_ms = RETRY_MIN_MS;
+    c->bookmark = EvtCreateBookmark(NULL);
+    if (c->bookmark == NULL) {
+      DWORD e = GetLastError();
+      char *text = extended_status();
+      vg_log_error(VG_EV_SOURCE_ERROR,
+                   "EvtCreateBookmark failed: error %lu%s%s; the Event Log "
+                   "service may not be available",
+                   (unsigned long)e, text ? ": " : "", text ? text : "");
+      free(text);
+      for (int k = 0; k < i; k++)
+        EvtClose(s->ch[k].bookmark);
+      DeleteCriticalSection(&s->lock);
+      free(s);
+      return VG_EIO;
+    }
+  }
+  uv_async_init(loop, &s->async, on_async);
+  s->async.data = s;
+  for (int i = 0; i < NCHANNELS; i++) {
+    uv_timer_init(loop, &s->ch[i].retry);
+    s->ch[i].retry.data = &s->ch[i];
+  }
+  s->open_handles = 1 + NCHANNELS;
+
+  if (vg_plat_boot_time(&s->boot) == VG_OK)
+    s->since = s->boot - BOOT_MARGIN_S;
+  else
+    s->boot = 0;
+  /* The positions saved with the state the agent just loaded; bookmarks
+   * taken during another boot are not used (backfill instead). */
+  if (cfg->state_path != NULL &&
+      vg_state_load(cfg->state_path, &st, err, sizeof(err)) == VG_OK) {
+    any = restore_bookmarks(s, st);
+    vg_state_free(st);
+  }
+  if (!any)
+    backfill(s);
+  for (int i = 0; i < NCHANNELS; i++)
+    subscribe(&s->ch[i]);
+  *out = s;
+  return VG_OK;
+}
+
 void vg_source_stop(vg_source *s) {
+  int waited = 0;
   if (s == NULL || s->stopping)
     return;
   s->stopping = true;
-  /* EvtClose waits for a callback in progress; none runs after it. */
-  if (s->sub != NULL) {
-    EvtClose(s->sub);
-    s->sub = NULL;
+  InterlockedExchange(&s->closing, 1);
+  for (int i = 0; i < NCHANNELS; i++) {
+    if (s->ch[i].sub != NULL) {
+      EvtClose(s->ch[i].sub);
+      s->ch[i].sub = NULL;
+    }
   }
-  if (s->bookmark != NULL) {
-    EvtClose(s->bookmark);
-    s->bookmark = NULL;
+  /* A callback that started before the flag was set may still run after
+   * EvtClose returned: wait for it before what it uses goes away. */
+  while (InterlockedCompareExchange(&s->inflight, 0, 0) != 0 &&
+         waited < STOP_WAIT_MS) {
+    Sleep(10);
+    waited += 10;
   }
-  uv_timer_stop(&s->retry);
-  uv_close((uv_handle_t *)&s->retry, on_closed);
-  uv_close((uv_handle_t *)&s->async, on_closed);
+  if (InterlockedCompareExchange(&s->inflight, 0, 0) != 0) {
+    vg_log_error(VG_EV_SOURCE_ERROR,
+                 "an Event Log callback did not end within %d s; its memory "
+                 "is left allocated",
+                 STOP_WAIT_MS / 1000);
+    s->leak = true;
+  } else if (waited > 0) {
+    vg_log_debug("waited %d ms for an Event Log callback to end", waited);
+  }
+  for (int i = 0; i < NCHANNELS; i++) {
+    if (!s->leak && s->ch[i].bookmark != NULL) {
+      EvtClose(s->ch[i].bookmark);
+      s->ch[i].bookmark = NULL;
+    }
+    uv_timer_stop(&s->ch[i].retry);
+    uv_close((uv_handle_t *)&s->ch[i].retry, on_retry_closed);
+  }
+  uv_close((uv_handle_t *)&s->async, on_async_closed);
 }

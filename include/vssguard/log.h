@@ -41,6 +41,8 @@ enum vg_event_id {
   VG_EV_ABORTED = 1018,            /* pending reboot aborted by an admin */
   VG_EV_RESET = 1019,              /* reboot guard reset by an admin */
   VG_EV_DRY_RUN = 1020,            /* dry run: reboot would happen now */
+  /* Windows service (issue 10): 1021-1024. */
+  VG_EV_SERVICE_CONFIG = 1021, /* a service setting could not be applied */
   /* Counting (issue 9): 1025-1029. */
   VG_EV_RUN_UNCOUNTED = 1025, /* a run counted through its 14 failed */
   /* Fleet coordination (issue 11): 1030-1034. */

@@ -19,7 +19,7 @@ write_policy "$T/policy.yaml" "daily $(hhmm $((now - 120))) 3h" "blackouts:" \
 start_agent "$T/agent.log" --policy "$(winpath "$T/policy.yaml")" \
   --state "$(winpath "$T/state")"
 wait_for "$T/agent.log" 'run counted: 2/3' 120
-wait_for "$T/agent.log" 'subscribed to the Event Log' 60
+wait_for "$T/agent.log" 'subscribed to the Application log' 60
 grep -Eq "$SHUTDOWN_RE" "$T/agent.log" && fail "reboot below the threshold"
 
 # The third run arrives while the agent runs.

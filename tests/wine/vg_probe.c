@@ -10,6 +10,8 @@
  *                             from QueryServiceConfig2W: one line
  *                             "actions N reset S" then "action TYPE DELAY"
  *                             per action, then "flag F" (or the error).
+ *   vg_probe status NAME      prints "state S win32 W specific X" from
+ *                             QueryServiceStatus.
  */
 #include <windows.h>
 
@@ -93,11 +95,34 @@ static int qfailure(const char *name) {
   return rc;
 }
 
+static int status(const char *name) {
+  wchar_t wname[256];
+  SC_HANDLE scm, svc;
+  SERVICE_STATUS st;
+
+  MultiByteToWideChar(CP_UTF8, 0, name, -1, wname, 256);
+  scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+  svc = scm ? OpenServiceW(scm, wname, SERVICE_QUERY_STATUS) : NULL;
+  if (svc == NULL || !QueryServiceStatus(svc, &st)) {
+    printf("status error %lu\n", (unsigned long)GetLastError());
+    return 1;
+  }
+  printf("state %lu win32 %lu specific %lu\n", (unsigned long)st.dwCurrentState,
+         (unsigned long)st.dwWin32ExitCode,
+         (unsigned long)st.dwServiceSpecificExitCode);
+  CloseServiceHandle(svc);
+  CloseServiceHandle(scm);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "gpo") == 0)
     return gpo(argc - 2, argv + 2);
   if (argc == 3 && strcmp(argv[1], "qfailure") == 0)
     return qfailure(argv[2]);
-  fprintf(stderr, "usage: vg_probe gpo STEP... | vg_probe qfailure NAME\n");
+  if (argc == 3 && strcmp(argv[1], "status") == 0)
+    return status(argv[2]);
+  fprintf(stderr,
+          "usage: vg_probe gpo STEP... | vg_probe qfailure|status NAME\n");
   return 2;
 }

@@ -13,10 +13,24 @@
  *   EvtRender      the recorded XML of an event, or a bookmark's XML;
  *   bookmarks      hold a record id per channel.
  *
- * Test knobs (environment): VG_FAKE_TRACE=1 prints each call to stderr;
- * VG_FAKE_FAIL_SUBSCRIBE=N makes the first N EvtSubscribe calls fail;
- * VG_FAKE_ACTION_ERROR=K reports EvtSubscribeActionError once, after K
- * events were delivered.
+ * Like the real API, each call sets or clears the calling thread's
+ * extended status (EvtGetExtendedStatus): only the thread that failed, and
+ * only before its next Evt call, gets the text.
+ *
+ * Test knobs, from the environment or, for a service (whose environment
+ * comes from the service manager), from NAME=VALUE lines in
+ * wevtapi-knobs.txt beside this dll, read again at each use:
+ *   VG_FAKE_TRACE=1           prints each call to stderr;
+ *   VG_FAKE_FAIL_SUBSCRIBE=N  makes the first N EvtSubscribe calls fail;
+ *   VG_FAKE_ACTION_ERROR=K    reports EvtSubscribeActionError once, after K
+ *                             events were delivered;
+ *   VG_FAKE_MISSING=A,B       channels that do not exist (15007);
+ *   VG_FAKE_FAIL_BOOKMARK=1   EvtCreateBookmark fails;
+ *   VG_FAKE_LATE_MS=N         a callback outlives EvtClose: EvtClose does
+ *                             not wait for it, and rendering an event in a
+ *                             callback takes N ms;
+ *   VG_FAKE_MARK=PATH         appends "returned RID" to PATH each time a
+ *                             callback returns.
  */
 #include <windows.h>
 
@@ -67,12 +81,17 @@ struct handle {
 };
 
 static LONG subscribe_calls;
+/* The calling thread's extended status, and whether it is a player. */
+static __thread wchar_t ext_status[256];
+static __thread int in_player;
 static LONG delivered;
 static LONG action_error_sent;
 
+static const char *knob(const char *name);
+
 static void trace(const char *fmt, ...) {
   va_list ap;
-  if (getenv("VG_FAKE_TRACE") == NULL)
+  if (knob("VG_FAKE_TRACE") == NULL)
     return;
   va_start(ap, fmt);
   fprintf(stderr, "wevtapi: ");
@@ -166,6 +185,87 @@ static const char *events_path(void) {
   fclose(f);
   path[strcspn(path, "\r\n")] = '\0';
   return path[0] ? path : NULL;
+}
+
+/*
+ * A test knob: the environment variable name, else its line in
+ * wevtapi-knobs.txt beside this dll. The string stays valid until the next
+ * call from the same thread.
+ */
+static const char *knob(const char *name) {
+  static __thread char value[MAX_PATH * 3];
+  const char *env = getenv(name);
+  HMODULE self = NULL;
+  char cfg[MAX_PATH + 32], line[MAX_PATH * 3 + 64], *slash;
+  size_t n = strlen(name);
+  const char *found = NULL;
+  FILE *f;
+
+  if (env != NULL)
+    return env;
+  if (!GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
+                              GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                          (LPCSTR)knob, &self) ||
+      GetModuleFileNameA(self, cfg, MAX_PATH) == 0)
+    return NULL;
+  slash = strrchr(cfg, '\\');
+  if (slash == NULL)
+    return NULL;
+  strcpy(slash + 1, "wevtapi-knobs.txt");
+  f = fopen(cfg, "r");
+  if (f == NULL)
+    return NULL;
+  while (fgets(line, sizeof(line), f) != NULL) {
+    line[strcspn(line, "\r\n")] = '\0';
+    if (strncmp(line, name, n) == 0 && line[n] == '=') {
+      snprintf(value, sizeof(value), "%s", line + n + 1);
+      found = value;
+    }
+  }
+  fclose(f);
+  return found;
+}
+
+/* A numeric knob, or def when unset. */
+static long knob_long(const char *name, long def) {
+  const char *v = knob(name);
+  return v != NULL ? atol(v) : def;
+}
+
+/* Sets the calling thread's extended status ("" clears it). */
+static void set_status(const char *text) {
+  MultiByteToWideChar(CP_UTF8, 0, text, -1, ext_status, 256);
+  ext_status[255] = L'\0';
+}
+
+/* Is channel listed in VG_FAKE_MISSING? */
+static int missing(const char *channel) {
+  const char *list = knob("VG_FAKE_MISSING");
+  size_t n = strlen(channel);
+  for (const char *p = list; p != NULL && *p != '\0';) {
+    const char *e = strchr(p, ',');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    if (len == n && strncmp(p, channel, n) == 0)
+      return 1;
+    p = e ? e + 1 : NULL;
+  }
+  return 0;
+}
+
+/* Fails a call on a missing channel of h the way the real API does. */
+static int fail_missing(const struct handle *h) {
+  for (int i = 0; i < h->nchannels; i++) {
+    if (missing(h->channels[i])) {
+      char text[256];
+      snprintf(text, sizeof(text),
+               "The specified channel could not be found: %s", h->channels[i]);
+      trace("channel %s missing", h->channels[i]);
+      set_status(text);
+      SetLastError(ERROR_EVT_CHANNEL_NOT_FOUND);
+      return 1;
+    }
+  }
+  return 0;
 }
 
 /* Reads the event file: every <Event ...>...</Event> element. */
@@ -282,17 +382,28 @@ static int after_bookmark(const struct handle *s, const struct record *r) {
   return 1;
 }
 
+/* Notes in VG_FAKE_MARK that a callback returned. */
+static void mark(unsigned long long rid) {
+  const char *path = knob("VG_FAKE_MARK");
+  FILE *f;
+  if (path == NULL || (f = fopen(path, "ab")) == NULL)
+    return;
+  fprintf(f, "returned %llu\n", rid);
+  fclose(f);
+}
+
 static void deliver(struct handle *s, const struct record *r) {
   struct handle *e = event_handle(r);
   LONG n;
   trace("deliver %s #%llu", r->channel, r->rid);
   s->cb(EvtSubscribeActionDeliver, s->ctx, (EVT_HANDLE)e);
+  mark(r->rid);
   close_handle(e);
   n = InterlockedIncrement(&delivered);
-  const char *k = getenv("VG_FAKE_ACTION_ERROR");
-  if (k != NULL && n == atol(k) &&
-      InterlockedExchange(&action_error_sent, 1) == 0) {
+  long k = knob_long("VG_FAKE_ACTION_ERROR", -1);
+  if (n == k && InterlockedExchange(&action_error_sent, 1) == 0) {
     trace("action error");
+    set_status("The query result is stale: test action error");
     s->cb(EvtSubscribeActionError, s->ctx,
           (EVT_HANDLE)(ULONG_PTR)ERROR_EVT_QUERY_RESULT_STALE);
   }
@@ -305,6 +416,7 @@ static DWORD WINAPI player(void *arg) {
   struct record *recs = load_events(&n);
   DWORD mode = s->flags & 3;
 
+  in_player = 1;
   if (mode == EvtSubscribeToFutureEvents)
     done = n;
   for (; done < n && !s->stop; done++)
@@ -328,16 +440,19 @@ EVT_HANDLE WINAPI EvtSubscribe(EVT_HANDLE session, HANDLE signal, LPCWSTR path,
                                EVT_SUBSCRIBE_CALLBACK cb, DWORD flags) {
   struct handle *s, *bm = (struct handle *)bookmark;
   char *p8 = to_utf8(path), *q8 = to_utf8(query);
-  const char *fail = getenv("VG_FAKE_FAIL_SUBSCRIBE");
+  long fail = knob_long("VG_FAKE_FAIL_SUBSCRIBE", 0);
   LONG call = InterlockedIncrement(&subscribe_calls);
 
   (void)session;
   (void)signal;
-  trace("EvtSubscribe flags=%lu bookmark=%s query=%s", (unsigned long)flags,
-        bm != NULL ? "yes" : "no", q8 ? q8 : "");
-  if (fail != NULL && call <= atol(fail)) {
+  set_status("");
+  trace("EvtSubscribe flags=%lu bookmark=%s path=%s query=%s",
+        (unsigned long)flags, bm != NULL ? "yes" : "no", p8 ? p8 : "",
+        q8 ? q8 : "");
+  if (call <= fail) {
     free(p8);
     free(q8);
+    set_status("The specified channel could not be found: test failure");
     SetLastError(ERROR_EVT_CHANNEL_NOT_FOUND);
     return NULL;
   }
@@ -356,6 +471,10 @@ EVT_HANDLE WINAPI EvtSubscribe(EVT_HANDLE session, HANDLE signal, LPCWSTR path,
   parse_query(s, p8, q8);
   free(p8);
   free(q8);
+  if (fail_missing(s)) {
+    free(s);
+    return NULL;
+  }
   if ((flags & 3) == EvtSubscribeStartAfterBookmark) {
     memcpy(s->after, bm->marks, sizeof(s->after));
     s->nafter = bm->nmarks;
@@ -375,11 +494,16 @@ EVT_HANDLE WINAPI EvtQuery(EVT_HANDLE session, LPCWSTR path, LPCWSTR query,
 
   (void)session;
   (void)flags;
+  set_status("");
   q->kind = K_QUERY;
   parse_query(q, p8, q8);
   trace("EvtQuery %s since '%s'", p8 ? p8 : "", q->since);
   free(p8);
   free(q8);
+  if (fail_missing(q)) {
+    free(q);
+    return NULL;
+  }
   recs = load_events(&n);
   q->recs = calloc(n ? n : 1, sizeof(*q->recs));
   for (size_t i = 0; i < n; i++) {
@@ -399,6 +523,7 @@ BOOL WINAPI EvtNext(EVT_HANDLE rs, DWORD size, EVT_HANDLE *events,
   DWORD k = 0;
   (void)timeout;
   (void)flags;
+  set_status("");
   if (q == NULL || q->kind != K_QUERY) {
     SetLastError(ERROR_INVALID_HANDLE);
     return FALSE;
@@ -414,8 +539,16 @@ BOOL WINAPI EvtNext(EVT_HANDLE rs, DWORD size, EVT_HANDLE *events,
 }
 
 EVT_HANDLE WINAPI EvtCreateBookmark(LPCWSTR xml) {
-  struct handle *b = calloc(1, sizeof(*b));
-  char *x = to_utf8(xml);
+  struct handle *b;
+  char *x;
+  set_status("");
+  if (knob("VG_FAKE_FAIL_BOOKMARK") != NULL) {
+    set_status("The Event Log service is not available: test failure");
+    SetLastError(RPC_S_SERVER_UNAVAILABLE);
+    return NULL;
+  }
+  b = calloc(1, sizeof(*b));
+  x = to_utf8(xml);
   b->kind = K_BOOKMARK;
   b->current = -1;
   if (x != NULL) {
@@ -450,6 +583,7 @@ EVT_HANDLE WINAPI EvtCreateBookmark(LPCWSTR xml) {
 BOOL WINAPI EvtUpdateBookmark(EVT_HANDLE bookmark, EVT_HANDLE event) {
   struct handle *b = (struct handle *)bookmark, *e = (struct handle *)event;
   int i;
+  set_status("");
   if (b == NULL || e == NULL || b->kind != K_BOOKMARK || e->kind != K_EVENT) {
     SetLastError(ERROR_INVALID_HANDLE);
     return FALSE;
@@ -478,6 +612,7 @@ BOOL WINAPI EvtRender(EVT_HANDLE context, EVT_HANDLE fragment, DWORD flags,
   DWORD need;
 
   (void)context;
+  set_status("");
   if (count != NULL)
     *count = 0;
   if (h == NULL) {
@@ -485,6 +620,11 @@ BOOL WINAPI EvtRender(EVT_HANDLE context, EVT_HANDLE fragment, DWORD flags,
     return FALSE;
   }
   if (flags == EvtRenderEventXml && h->kind == K_EVENT) {
+    long late = knob_long("VG_FAKE_LATE_MS", -1);
+    if (late >= 0 && in_player) {
+      trace("slow render of #%llu", h->rec.rid);
+      Sleep((DWORD)late);
+    }
     text = _strdup(h->rec.xml);
   } else if (flags == EvtRenderBookmark && h->kind == K_BOOKMARK) {
     size_t cap = 64 + (size_t)h->nmarks * 200;
@@ -517,8 +657,16 @@ BOOL WINAPI EvtRender(EVT_HANDLE context, EVT_HANDLE fragment, DWORD flags,
 
 BOOL WINAPI EvtClose(EVT_HANDLE object) {
   struct handle *h = (struct handle *)object;
+  set_status("");
   if (h == NULL)
     return TRUE;
+  if (h->kind == K_SUB && knob("VG_FAKE_LATE_MS") != NULL) {
+    /* The player may be inside a callback: return without waiting, and
+     * leave the handle to it (a test-only leak). */
+    InterlockedExchange(&h->stop, 1);
+    trace("EvtClose subscription (not waiting)");
+    return TRUE;
+  }
   if (h->kind == K_SUB) {
     InterlockedExchange(&h->stop, 1);
     if (h->thread != NULL && GetThreadId(h->thread) != GetCurrentThreadId())
@@ -531,9 +679,12 @@ BOOL WINAPI EvtClose(EVT_HANDLE object) {
   return TRUE;
 }
 
+/* The calling thread's status text; ERROR_SUCCESS, like the real one. */
 DWORD WINAPI EvtGetExtendedStatus(DWORD size, LPWSTR buffer, PDWORD used) {
-  if (buffer != NULL && size > 0)
-    buffer[0] = L'\0';
-  *used = 1;
+  DWORD n = (DWORD)wcslen(ext_status) + 1;
+  *used = n;
+  if (buffer == NULL || size < n)
+    return ERROR_INSUFFICIENT_BUFFER;
+  memcpy(buffer, ext_status, n * sizeof(wchar_t));
   return ERROR_SUCCESS;
 }
