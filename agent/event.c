@@ -93,6 +93,8 @@ struct vg_evparser {
   size_t frame; /* M_FRAME: start of the frame */
   size_t scan;  /* M_FRAME: where the search for its end goes on */
   uint64_t skipped;
+  bool prescan;    /* pass over events that cannot matter */
+  uint64_t passed; /* events the pre-scan passed over */
 
   /* Input encoding, decided by the first bytes of the stream: UTF-8, or
    * UTF-16LE after a byte order mark (what PowerShell's ">" writes). */
@@ -100,6 +102,17 @@ struct vg_evparser {
   unsigned char carry[4]; /* UTF-16: bytes of an incomplete unit or pair */
   size_t ncarry;
   struct gbuf conv; /* UTF-16 input converted to UTF-8 */
+
+  /* Events are parsed as the children of one open document (a synthetic
+   * root), so expat keeps its tables from one event to the next: reset per
+   * event, it spent a third of the time rebuilding them. An error ends the
+   * document; so does every RESET_EVERY-th event, which bounds what the
+   * tables can hold. */
+  bool open;                 /* the document is open */
+  bool opening;              /* its root is being fed */
+  bool closed;               /* the event's end tag was seen */
+  unsigned in_doc;           /* events parsed in the document */
+  unsigned long line0, col0; /* parser position before the event */
 
   /* The event being parsed. */
   struct vg_event ev;
@@ -241,6 +254,8 @@ static void begin_collect(vg_evparser *p, enum collect c) {
 
 static void on_start(void *ud, const XML_Char *name, const XML_Char **atts) {
   vg_evparser *p = ud;
+  if (p->opening)
+    return; /* the synthetic root */
   p->depth++;
   if (p->depth > DEPTH_MAX) {
     fail(p, "elements nested too deeply");
@@ -381,7 +396,8 @@ static void on_end(void *ud, const XML_Char *name) {
     }
     p->coll = C_NONE;
   }
-  p->depth--;
+  if (--p->depth == 0)
+    p->closed = true;
 }
 
 static void on_chars(void *ud, const XML_Char *s, int len) {
@@ -426,28 +442,72 @@ static void on_entity_decl(void *ud, const XML_Char *name, int is_param,
   fail(p, "entity declarations not allowed");
 }
 
-/* Parses one framed event and calls the callback. Returns 0 or VG_EINVAL
- * (p->error says why). */
-static int parse_event(vg_evparser *p, const char *xml, size_t len) {
-  p->error[0] = '\0';
-  if (len > VG_EVENT_MAX_BYTES) {
-    snprintf(p->error, sizeof(p->error), "event larger than %d bytes",
-             VG_EVENT_MAX_BYTES);
+/* Events parsed in one document before it is started afresh. */
+#define RESET_EVERY 4096
+/* The synthetic root the events are parsed in. */
+static const char doc_root[] = "<vssguard-events>";
+
+/* Starts a new document: resets the parser and feeds the root. */
+static int open_doc(vg_evparser *p) {
+  p->open = false;
+  if (XML_ParserReset(p->xp, "UTF-8") != XML_TRUE)
     return VG_EINVAL;
-  }
-  if (XML_ParserReset(p->xp, "UTF-8") != XML_TRUE) {
-    snprintf(p->error, sizeof(p->error), "XML parser reset failed");
-    return VG_EINVAL;
-  }
   XML_SetHashSalt(p->xp, p->salt);
   XML_SetUserData(p->xp, p);
   XML_SetElementHandler(p->xp, on_start, on_end);
   XML_SetCharacterDataHandler(p->xp, on_chars);
   XML_SetStartDoctypeDeclHandler(p->xp, on_doctype);
   XML_SetEntityDeclHandler(p->xp, on_entity_decl);
+#if XML_MAJOR_VERSION > 2 || (XML_MAJOR_VERSION == 2 && XML_MINOR_VERSION >= 6)
+  /* Each event must be reported when it is fed, not on a later feed. */
+  XML_SetReparseDeferralEnabled(p->xp, XML_FALSE);
+#endif
+  p->opening = true;
+  enum XML_Status st =
+      XML_Parse(p->xp, doc_root, (int)sizeof(doc_root) - 1, XML_FALSE);
+  p->opening = false;
+  if (st != XML_STATUS_OK)
+    return VG_EINVAL;
+  p->open = true;
+  p->in_doc = 0;
+  return VG_OK;
+}
+
+/* Parses one event and calls the callback: a framed event of a stream in
+ * the open document, or (alone) a whole document of its own, as EvtRender
+ * gives it. Returns 0 or VG_EINVAL (p->error says why). */
+static int parse_event(vg_evparser *p, const char *xml, size_t len,
+                       bool alone) {
+  p->error[0] = '\0';
+  if (len > VG_EVENT_MAX_BYTES) {
+    snprintf(p->error, sizeof(p->error), "event larger than %d bytes",
+             VG_EVENT_MAX_BYTES);
+    return VG_EINVAL;
+  }
+  if (alone) {
+    /* The next stream event starts a document afresh. */
+    p->open = false;
+    if (XML_ParserReset(p->xp, "UTF-8") != XML_TRUE) {
+      snprintf(p->error, sizeof(p->error), "XML parser reset failed");
+      return VG_EINVAL;
+    }
+    XML_SetHashSalt(p->xp, p->salt);
+    XML_SetUserData(p->xp, p);
+    XML_SetElementHandler(p->xp, on_start, on_end);
+    XML_SetCharacterDataHandler(p->xp, on_chars);
+    XML_SetStartDoctypeDeclHandler(p->xp, on_doctype);
+    XML_SetEntityDeclHandler(p->xp, on_entity_decl);
+  } else if ((!p->open || p->in_doc >= RESET_EVERY) && open_doc(p) != VG_OK) {
+    snprintf(p->error, sizeof(p->error), "XML parser reset failed");
+    return VG_EINVAL;
+  }
+  p->in_doc++;
+  p->line0 = (unsigned long)XML_GetCurrentLineNumber(p->xp);
+  p->col0 = (unsigned long)XML_GetCurrentColumnNumber(p->xp);
 
   memset(&p->ev, 0, sizeof(p->ev));
   p->depth = 0;
+  p->closed = false;
   p->section = 0;
   p->coll = C_NONE;
   p->seen = 0;
@@ -460,16 +520,27 @@ static int parse_event(vg_evparser *p, const char *xml, size_t len) {
     return VG_EINVAL;
   }
 
-  if (XML_Parse(p->xp, xml, (int)len, XML_TRUE) != XML_STATUS_OK) {
-    if (p->error[0] == '\0')
+  if (XML_Parse(p->xp, xml, (int)len, alone ? XML_TRUE : XML_FALSE) !=
+      XML_STATUS_OK) {
+    if (p->error[0] == '\0') {
+      /* Line and column within the event. */
+      unsigned long line = (unsigned long)XML_GetCurrentLineNumber(p->xp);
+      unsigned long col = (unsigned long)XML_GetCurrentColumnNumber(p->xp);
+      if (line == p->line0)
+        col -= col < p->col0 ? col : p->col0;
       snprintf(p->error, sizeof(p->error), "%s (line %lu, column %lu)",
                XML_ErrorString(XML_GetErrorCode(p->xp)),
-               (unsigned long)XML_GetCurrentLineNumber(p->xp),
-               (unsigned long)XML_GetCurrentColumnNumber(p->xp) + 1);
+               line >= p->line0 ? line - p->line0 + 1 : 1, col + 1);
+    }
+    p->open = false;
     return VG_EINVAL;
   }
-  if (p->error[0] != '\0')
+  if (p->error[0] == '\0' && !p->closed)
+    snprintf(p->error, sizeof(p->error), "the event does not end");
+  if (p->error[0] != '\0') {
+    p->open = false;
     return VG_EINVAL;
+  }
   if (!(p->seen & SEEN_EVENTID))
     snprintf(p->error, sizeof(p->error), "no EventID");
   else if (!(p->seen & SEEN_TIME))
@@ -484,6 +555,99 @@ static int parse_event(vg_evparser *p, const char *xml, size_t len) {
   p->ev.text = p->text.p;
   p->cb(&p->ev, p->ud);
   return VG_OK;
+}
+
+/* Pre-scan. */
+
+/* True when the n bytes of lit start at q, inside [q, e). */
+static bool at(const char *q, const char *e, const char *lit, size_t n) {
+  return (size_t)(e - q) >= n && memcmp(q, lit, n) == 0;
+}
+
+#define LIT(s) s, sizeof(s) - 1
+
+/*
+ * Reads the channel and the event id of the System section, when both are
+ * there in plain form: System the first element in Event, no comment,
+ * CDATA section, processing instruction or nested System inside it, exactly
+ * one Channel element with text and no reference, exactly one EventID with
+ * decimal digits only. Without markup tricks the first "</System>" then
+ * ends the section, so what is read is what the parser would read. One
+ * pass over the tags of the section.
+ */
+bool vg_event_prescan_skips(const char *xml, size_t len) {
+  const char *e = xml + len;
+  if (len < 7 || memcmp(xml, "<Event", 6) != 0)
+    return false;
+  const char *s = memchr(xml, '>', len);
+  if (s == NULL)
+    return false;
+  s++;
+  while (s < e && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+    s++;
+  if (!at(s, e, LIT("<System>")))
+    return false;
+  s += 8;
+  const char *chan = NULL;
+  size_t chan_len = 0;
+  unsigned long id = 0;
+  int nchan = 0, nid = 0;
+  for (;;) {
+    const char *q = memchr(s, '<', (size_t)(e - s));
+    if (q == NULL || q + 1 >= e)
+      return false;
+    s = q + 1;
+    char c = q[1];
+    if (c == '/') {
+      if (at(q, e, LIT("</System>")))
+        break;
+    } else if (c == '!' || c == '?' || at(q, e, LIT("<System"))) {
+      return false;
+    } else if (at(q, e, LIT("<Channel"))) {
+      if (++nchan > 1 || !at(q, e, LIT("<Channel>")))
+        return false;
+      chan = q + 9;
+      const char *ce = memchr(chan, '<', (size_t)(e - chan));
+      if (ce == NULL || !at(ce, e, LIT("</Channel>")) ||
+          memchr(chan, '&', (size_t)(ce - chan)) != NULL)
+        return false;
+      chan_len = (size_t)(ce - chan);
+      s = ce + 10;
+    } else if (at(q, e, LIT("<EventID"))) {
+      const char *d = q + 8;
+      if (++nid > 1 || d >= e || (*d != '>' && *d != ' '))
+        return false;
+      d = memchr(d, '>', (size_t)(e - d));
+      if (d == NULL)
+        return false;
+      const char *de = ++d;
+      while (de < e && *de >= '0' && *de <= '9' && de - d < 9)
+        id = id * 10 + (unsigned long)(*de++ - '0');
+      if (de == d || !at(de, e, LIT("</EventID>")))
+        return false;
+      s = de + 10;
+    }
+  }
+  if (nchan != 1 || nid != 1)
+    return false;
+#define IS(name)                                                               \
+  (chan_len == sizeof(name) - 1 && memcmp(chan, name, chan_len) == 0)
+  if (IS("Microsoft-Windows-Backup"))
+    return false; /* every Level 1 to 3 event of it counts */
+  if (IS("Application"))
+    return id != 12289;
+  if (IS("System"))
+    return id != 6005 && id != 12;
+#undef IS
+  return true; /* a channel the tracker never reads */
+}
+
+void vg_evparser_set_prescan(vg_evparser *p, bool on) {
+  p->prescan = on;
+}
+
+uint64_t vg_evparser_passed(const vg_evparser *p) {
+  return p->passed;
 }
 
 /* Logs and counts a skipped event that started at buffer offset at. */
@@ -530,7 +694,7 @@ uint64_t vg_evparser_skipped(const vg_evparser *p) {
 }
 
 int vg_evparser_parse_one(vg_evparser *p, const char *xml, size_t len) {
-  if (parse_event(p, xml, len) != VG_OK) {
+  if (parse_event(p, xml, len, true) != VG_OK) {
     p->skipped++;
     vg_log_warn(VG_EV_GENERIC, "skipping malformed event: %s", p->error);
     return VG_EINVAL;
@@ -621,7 +785,11 @@ static void frame_events(vg_evparser *p) {
         int k = classify(p, i);
         if (k == 2) {
           size_t end = i + 8;
-          if (parse_event(p, p->in.p + p->frame, end - p->frame) != VG_OK)
+          if (p->prescan &&
+              vg_event_prescan_skips(p->in.p + p->frame, end - p->frame))
+            p->passed++;
+          else if (parse_event(p, p->in.p + p->frame, end - p->frame, false) !=
+                   VG_OK)
             skip(p, p->frame, p->error);
           p->mode = M_SEEK;
           p->pos = end;

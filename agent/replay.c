@@ -630,8 +630,10 @@ int vg_replay_file(vg_replay *r, const char *path) {
   vg_evparser *p = vg_evparser_new(on_collect, &c);
   if (p == NULL)
     return VG_ENOMEM;
+  vg_evparser_set_prescan(p, true);
   int rc = vg_evparser_parse_file(p, path);
   r->st.malformed += vg_evparser_skipped(p);
+  r->st.passed_over += vg_evparser_passed(p);
   vg_evparser_free(p);
   if (rc == 0)
     rc = c.err;

@@ -256,6 +256,8 @@ static void json_counters(struct vg_json *j, const struct vg_replay_stats *s,
   vg_json_uint(j, s->duplicates);
   vg_json_key(j, "malformed");
   vg_json_uint(j, s->malformed);
+  vg_json_key(j, "passed_over");
+  vg_json_uint(j, s->passed_over);
   vg_json_key(j, "out_of_order");
   vg_json_uint(j, s->out_of_order);
   vg_json_key(j, "input_order");
@@ -321,9 +323,9 @@ static void human_counters(const struct vg_replay_stats *s,
     printf("  history:       %s .. %s\n", a, b);
   }
   printf("  events:        %llu read, %llu malformed skipped, %llu "
-         "duplicates\n",
+         "duplicates, %llu of other ids passed over\n",
          (unsigned long long)s->events, (unsigned long long)s->malformed,
-         (unsigned long long)s->duplicates);
+         (unsigned long long)s->duplicates, (unsigned long long)s->passed_over);
   printf("  runs counted:  %llu", (unsigned long long)s->runs_counted);
   if (s->runs_failed_ignored > 0)
     printf(" (%llu failed runs not counted)",

@@ -62,6 +62,24 @@ int vg_evparser_parse_one(vg_evparser *p, const char *xml, size_t len);
 uint64_t vg_evparser_skipped(const vg_evparser *p);
 
 /*
+ * Turns on the pre-scan: a framed event whose System section names, in
+ * plain form, a channel and an event id the session tracker never uses
+ * (any channel but Microsoft-Windows-Backup, Application and System;
+ * Application events other than 12289; System events other than 6005 and
+ * 12) is passed over without being parsed. Anything the scan cannot read
+ * for sure is parsed in full. Such events are neither parsed, nor given to
+ * the callback, nor counted as malformed; vg_evparser_passed counts them.
+ */
+void vg_evparser_set_prescan(vg_evparser *p, bool on);
+uint64_t vg_evparser_passed(const vg_evparser *p);
+
+/*
+ * The pre-scan's verdict on one framed event (xml, len): true when it can
+ * be passed over. For tests and the fuzzer.
+ */
+bool vg_event_prescan_skips(const char *xml, size_t len);
+
+/*
  * Ends the stream fed so far: a partial event left over is skipped as
  * truncated (logged and counted), and the next feed starts a new stream at
  * byte 1. Returns 0.

@@ -97,6 +97,8 @@ struct vg_replay_stats {
                                  file (they are replayed in time order) */
   enum vg_replay_order order; /* the file's order */
   uint64_t malformed;         /* events the parser skipped */
+  uint64_t passed_over;       /* events the pre-scan passed over: a channel and
+                                 id the count never uses */
   uint64_t postponements;
   uint64_t schedules;
   int max_count; /* highest count reached */

@@ -75,7 +75,12 @@ pycheck \
   'import re; x = dict(re.findall(r"(\w+)=(\S+)", open("'"$T/expect"'").read()))' \
   'assert d["boots"] == int(x["boots"]), (d["boots"], x)' \
   'assert d["runs_counted"] == int(x["runs_total"]), (d["runs_counted"], x)' \
-  'assert d["duplicates"] == int(x["duplicates"]), (d["duplicates"], x)' \
+  'import collections; evs = re.findall(r"<Event .*?</Event>", open("'"$T/gen.xml"'").read())' \
+  'key = lambda e: (re.search("<Channel>(.*?)<", e).group(1), re.search("<EventID[^>]*>(.*?)<", e).group(1), re.search("<EventRecordID>(.*?)<", e).group(1))' \
+  'matter = lambda k: k[0] == "Microsoft-Windows-Backup" or (k[0], k[1]) in (("Application", "12289"), ("System", "6005"), ("System", "12"))' \
+  'c = collections.Counter(key(e) for e in evs); dups = sum(n - 1 for k, n in c.items() if matter(k))' \
+  'assert d["duplicates"] == dups and sum(n - 1 for n in c.values()) == int(x["duplicates"]), (d["duplicates"], dups, x)' \
+  'assert d["events"] + d["passed_over"] == len(evs), (d["events"], d["passed_over"], len(evs))' \
   'assert d["calibrations"] + d["calibrations_ignored"] == int(x["vss_12289"]), x' \
   'assert d["malformed"] == 0'
 
