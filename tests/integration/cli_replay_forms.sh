@@ -34,7 +34,7 @@ check_history() {
     printf 'count_failed_backups: %s\n' "$cf" >>"$policy"
     want=""
     printf '\n%s, count_failed_backups: %s\n' "$name" "$cf"
-    printf '| form | order in the file | runs counted | failed not counted | boots | calibrations | duplicates | final count | reboots |\n'
+    printf '| form | order in the file | runs counted | failed not counted | boots | calibrations (ignored) | duplicates | final count | reboots |\n'
     printf '|---|---|---|---|---|---|---|---|---|\n'
     for form in $forms; do
       expect_rc 0 replay --policy "$policy" --events "$T/$name/$form.xml" --json --summary
@@ -42,9 +42,10 @@ check_history() {
       python3 - "$T/out" "$form" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-print("| %s | %s | %d | %d | %d | %d | %d | %d | %d |" % (
+print("| %s | %s | %d | %d | %d | %d (%d) | %d | %d | %d |" % (
     sys.argv[2], d["input_order"], d["runs_counted"],
     d["failed_runs_not_counted"], d["boots"], d["calibrations"],
+    d["calibrations_ignored"],
     d["duplicates"], d["final_count"], len(d["reboots"])))
 PY
       if [ -z "$want" ]; then
@@ -99,10 +100,18 @@ for form in oldest-first newest-first shuffled; do
 done
 
 # Histories derived from real Windows events (tests/data/real).
-if [ -x "$VG_SRC/scripts/real-history" ]; then
-  "$VG_SRC/scripts/real-history" --nights 90 --boots 0,50 -o "$T/real.xml" ||
-    fail "real-history failed"
-  check_history real "$T/real.xml"
-fi
+# The real System records (three boots minutes apart, Kernel-General 12
+# logged after 6005 with an earlier time, noise) and 120 nights of backups.
+"$VG_SRC/scripts/real-history" --nights 120 --fail-nights 5,40 \
+  -o "$T/real.xml" 2>"$T/real-expect" || fail "real-history failed"
+check_history real "$T/real.xml"
+expect_rc 0 replay --policy "$T/p-true.yaml" --events "$T/real.xml" --json --summary
+pycheck \
+  'import re; x = dict(re.findall(r"(\w+)=(\S+)", open("'"$T/real-expect"'").read()))' \
+  'assert d["boots"] == 3 and d["malformed"] == 0, d' \
+  'assert d["runs_counted"] == int(x["runs_total"]) == 120, (d["runs_counted"], x)' \
+  'assert d["calibrations"] + d["calibrations_ignored"] == int(x["vss_12289"]), x'
+expect_rc 0 replay --policy "$T/p-false.yaml" --events "$T/real.xml" --json --summary
+pycheck 'assert d["runs_counted"] == 118 and d["failed_runs_not_counted"] == 2, d'
 
 pass
