@@ -8,9 +8,12 @@ addition to the real airlock:
         Each request is appended to PORTFILE.log.
     fake_fleetlock.py garbage PORTFILE    answers bytes that are not HTTP.
     fake_fleetlock.py hang PORTFILE       accepts, reads, never answers.
+    fake_fleetlock.py slow PORTFILE       grants pre-reboot with 200 after
+        SLOW seconds (environment, default 8); steady-state: 200 at once.
 
 The chosen port is written to PORTFILE.
 """
+import os
 import socket
 import sys
 import threading
@@ -24,7 +27,6 @@ def serve(mode, portfile):
     srv.listen(16)
     with open(portfile + ".tmp", "w") as f:
         f.write(str(srv.getsockname()[1]))
-    import os
     os.rename(portfile + ".tmp", portfile)
     state = {"pre": 0}
     lock = threading.Lock()
@@ -67,7 +69,10 @@ def serve(mode, portfile):
                 return
             with open(portfile + ".log", "a") as log:
                 log.write("%s %s\n" % (line, body.decode("utf-8", "replace")))
-            if "pre-reboot" in line:
+            if "pre-reboot" in line and mode == "slow":
+                time.sleep(float(os.environ.get("SLOW", "8")))
+                answer(c, 200, "ok: lock acquired\n")
+            elif "pre-reboot" in line:
                 with lock:
                     state["pre"] += 1
                     n = state["pre"]
