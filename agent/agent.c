@@ -19,9 +19,14 @@
 #include "policy_load.h"
 #include "policy_watch.h"
 #include "vssguard/agent.h"
+#include "vssguard/alertmanager.h"
+#include "vssguard/command.h"
 #include "vssguard/decide.h"
+#include "vssguard/gate_check.h"
 #include "vssguard/log.h"
 #include "vssguard/metrics.h"
+#include "vssguard/notify.h"
+#include "vssguard/policy_gates.h"
 #include "vssguard/planner.h"
 #include "vssguard/policy.h"
 #include "vssguard/run.h"
@@ -78,6 +83,18 @@ struct vg_agent {
   bool count_only;
   vg_policy_watch *policy_watch;
   uint64_t errors_logged; /* hash of the policy errors last logged, 0: none */
+  /* Gates, hooks and notifications (issue 12; see "Gates" below). */
+  vg_gate_check *gates;
+  vg_cmd_proc *hook_proc;    /* the pre-reboot or post-boot hook running */
+  char instance[256];        /* this machine's DNS name */
+  bool in_gates;             /* inside vg_gate_check_run */
+  bool gates_async;          /* this sequence's gates answered later */
+  vg_wall_t blocked_since;   /* first postponement by a gate, this slot */
+  vg_wall_t blocked_slot;    /* the slot (its end) blocked_since is for */
+  bool blocked_notified;     /* VssGuardRebootBlocked pushed for it */
+  vg_wall_t gates_dry_until; /* dry run: gates rehearsed for this slot */
+  vg_wall_t hook_dry_until;  /* dry run: pre-reboot hook rehearsed */
+  bool boot_duties_busy;     /* the post-boot hook or expiry is running */
 };
 
 static char *dup_str(const char *s) {
@@ -363,14 +380,18 @@ static void log_scheduled(vg_agent *a, const struct vg_decision *d) {
 }
 
 /* Stores a new schedule from a decision and logs it. */
+static void notify_scheduled(vg_agent *a, const struct vg_decision *d);
+static void boot_duties(vg_agent *a);
+
 static void store_sched(vg_agent *a, const struct vg_decision *d) {
   struct vg_sched old;
   vg_state_scheduled(a->state, &old);
   vg_state_set_scheduled(a->state, &d->sched);
   a->dirty = true;
-  if (d->sched.set && d->plan.at != 0 && (!old.set || old.at != d->sched.at))
+  if (d->sched.set && d->plan.at != 0 && (!old.set || old.at != d->sched.at)) {
     log_scheduled(a, d);
-  else if (!d->sched.set && old.set)
+    notify_scheduled(a, d);
+  } else if (!d->sched.set && old.set)
     vg_log_info(VG_EV_SCHEDULED, "scheduled reboot cancelled: %s", d->why);
   save_state(a);
 }
@@ -420,6 +441,9 @@ static void fleet_after_decision(vg_agent *a, const struct vg_decision *d) {
   fleet_release_unused(a, "no reboot in this slot");
 }
 
+static void notify_initiated(vg_agent *a, const char *why, uint32_t warning_s);
+static void notify_locked(vg_agent *a, const char *why);
+
 /* Calls the platform's reboot and reacts to its answer. */
 static void call_reboot(vg_agent *a, const char *why) {
   const struct vg_reboot_cfg *rc = vg_policy_reboot(a->policy);
@@ -439,6 +463,7 @@ static void call_reboot(vg_agent *a, const char *why) {
                 "reboot initiated: %s; warning %us, force %s, reason 0x%08x",
                 why, (unsigned)req.warning_s,
                 req.force_close_apps ? "yes" : "no", (unsigned)req.reason);
+    notify_initiated(a, why, req.warning_s);
     break;
   case VG_EBUSY:
     vg_log_info(VG_EV_REBOOT_INITIATED,
@@ -533,9 +558,11 @@ static void stage_local(vg_agent *a, const struct vg_decision *d) {
   stage_gates(a);
 }
 
-/* Stage 2: the gates (issue 12 inserts its asynchronous probes here). */
+/* Stage 2: the gates (issue 12). See "Gates" below. */
+static void gates_start(vg_agent *a);
+
 static void stage_gates(vg_agent *a) {
-  stage_fleet(a);
+  gates_start(a);
 }
 
 /* True when this machine holds a slot of the configured group and id. */
@@ -612,7 +639,11 @@ static void on_fleet_released(void *ud) {
 /* Stage 3: a FleetLock slot of the group, when the policy has fleet_lock. */
 static void stage_fleet(vg_agent *a) {
   if (!vg_fleet_side_enabled(a->fleet)) {
-    stage_shutdown(a);
+    /* Time passed while the gates were asked: check everything again. */
+    if (a->gates_async)
+      stage_recheck(a);
+    else
+      stage_hook(a);
     return;
   }
   if (fleet_holds(a) && !vg_fleet_side_releasing(a->fleet)) {
@@ -671,9 +702,11 @@ static void stage_recheck(vg_agent *a) {
   stage_hook(a);
 }
 
-/* Stage 5: the pre-reboot hook (issue 12). */
+/* Stage 5: the pre-reboot hook, then the silence (issue 12). */
+static void hook_start(vg_agent *a);
+
 static void stage_hook(vg_agent *a) {
-  stage_shutdown(a);
+  hook_start(a);
 }
 
 /* Stage 6: the one call of the reboot module, after the attempt is saved. */
@@ -699,6 +732,7 @@ static void stage_shutdown(vg_agent *a) {
                  vg_state_pending_attempts(a->state));
     a->dirty = true; /* the guard now holds: keep it across restarts */
     save_state(a);
+    notify_locked(a, "reboot attempts did not lead to a boot");
     fleet_release_unused(a, "reboots are locked");
     disarm(a);
     return;
@@ -715,6 +749,359 @@ static void stage_shutdown(vg_agent *a) {
     return;
   }
   call_reboot(a, d->why);
+}
+
+/*
+ * Gates, hooks and notifications (issue 12).
+ *
+ * stage_gates runs the gate check (sessions, processes, veto command,
+ * Alertmanager); a gate that blocks postpones within the slot (event 1009)
+ * and the check is made again after gates.retry. stage_hook runs the
+ * pre-reboot hook (non-zero postpones the same way), then creates the
+ * Alertmanager silence for this machine, whose id is saved with the
+ * attempt before the shutdown call. In dry run every gate and the hook run
+ * once per slot with VSSGUARD_DRY_RUN=1 and event 1040 says what would have
+ * blocked. After the boot that confirms a reboot of this agent (1011), the
+ * post-boot hook runs once ("post_boot" in the state, saved before it
+ * starts, so a kill -9 never runs it twice), VssGuardRemediated is pushed
+ * and the silence expired. A notification that fails is logged and nothing
+ * else: it never blocks or causes a reboot.
+ */
+
+/* How long the agent's own alerts stay active in Alertmanager. */
+#define NOTIFY_ACTIVE_S 3600
+
+static bool dry_run_on(const vg_agent *a) {
+  return a->cfg.dry_run || vg_policy_dry_run(a->policy);
+}
+
+static struct vg_cmd_env cmd_env(const vg_agent *a, vg_wall_t slot_end) {
+  struct vg_cmd_env e;
+  memset(&e, 0, sizeof(e));
+  e.count = vg_state_count(a->state);
+  e.threshold = vg_policy_threshold(a->policy);
+  e.slot_end = slot_end;
+  e.dry_run = dry_run_on(a);
+  e.group =
+      vg_fleet_side_enabled(a->fleet) ? vg_fleet_side_group(a->fleet) : NULL;
+  return e;
+}
+
+static void push(vg_agent *a, const char *name, const char *summary,
+                 const char *description, vg_wall_t ends) {
+  const struct vg_notify *n = vg_policy_notify(a->policy);
+  if (!n->set || !a->policy_trusted || dry_run_on(a))
+    return;
+  vg_wall_t now = a->ops->now(a->ops->ud);
+  vg_notify_alert(a->loop, n, a->instance, name, summary, description, now,
+                  ends > now ? ends : now + NOTIFY_ACTIVE_S);
+}
+
+static void notify_scheduled(vg_agent *a, const struct vg_decision *d) {
+  char at[64], sum[512], desc[1536];
+  fmt_time(a, d->sched.at, at, sizeof(at));
+  snprintf(sum, sizeof(sum), "%s reboots at %s to clear VSS writer sessions",
+           a->instance, at);
+  snprintf(desc, sizeof(desc),
+           "VSS Session Guard scheduled a reboot of %s at %s: %d active VSS "
+           "writer sessions estimated, threshold %d.",
+           a->instance, at, vg_state_count(a->state),
+           vg_policy_threshold(a->policy));
+  push(a, VG_AM_SCHEDULED, sum, desc, d->sched.slot_end);
+}
+
+static void notify_initiated(vg_agent *a, const char *why, uint32_t warning_s) {
+  char sum[512], desc[1536];
+  snprintf(sum, sizeof(sum), "%s is rebooting (VSS Session Guard)",
+           a->instance);
+  snprintf(desc, sizeof(desc),
+           "VSS Session Guard initiated a reboot of %s with a %u s warning: "
+           "%.500s.",
+           a->instance, (unsigned)warning_s, why);
+  push(a, VG_AM_INITIATED, sum, desc,
+       a->ops->now(a->ops->ud) + warning_s + NOTIFY_ACTIVE_S);
+}
+
+static void notify_locked(vg_agent *a, const char *why) {
+  char sum[512], desc[1536];
+  snprintf(sum, sizeof(sum), "%s: VSS Session Guard stopped rebooting",
+           a->instance);
+  snprintf(desc, sizeof(desc),
+           "Reboots of %s are locked (%.400s). Find out why the server did "
+           "not reboot, then run vssguard reset.",
+           a->instance, why);
+  push(a, VG_AM_LOCKED, sum, desc, 0);
+}
+
+/* Pushes VssGuardRebootBlocked once a gate has held the reboot an hour. */
+static void note_blocked(vg_agent *a, const char *why) {
+  vg_wall_t now = a->ops->now(a->ops->ud);
+  if (a->blocked_since == 0 || a->blocked_slot != a->due.sched.slot_end) {
+    a->blocked_since = now;
+    a->blocked_slot = a->due.sched.slot_end;
+    a->blocked_notified = false;
+  }
+  if (!a->blocked_notified && now - a->blocked_since > 3600) {
+    char sum[512], desc[1536];
+    snprintf(sum, sizeof(sum), "%s: reboot postponed for more than an hour",
+             a->instance);
+    snprintf(desc, sizeof(desc),
+             "The due reboot of %s has been postponed since %lld s: %.700s",
+             a->instance, (long long)(now - a->blocked_since), why);
+    push(a, VG_AM_BLOCKED, sum, desc, a->due.sched.slot_end);
+    a->blocked_notified = true;
+  }
+}
+
+/* Ends the sequence for now: ask again after gates.retry (the evaluation
+ * then moves on to the next slot when this one is over). */
+static void retry_later(vg_agent *a) {
+  vg_wall_t now = a->ops->now(a->ops->ud);
+  arm(a, now + vg_policy_gates(a->policy)->retry_s, now);
+}
+
+/* Runs a stage from a callback: a new evaluation follows when asked. */
+static void continue_from_callback(vg_agent *a, void (*stage)(vg_agent *)) {
+  a->again = false;
+  stage(a);
+  if (a->again)
+    vg_agent_evaluate(a);
+  else
+    write_metrics(a);
+}
+
+static void on_gates(void *ud, const struct vg_gate_result *r) {
+  vg_agent *a = ud;
+  bool from_callback = !a->in_gates;
+  char msg[1200];
+  a->due_busy = false;
+  if (a->stopped)
+    return;
+  if (from_callback)
+    a->gates_async = true;
+  if (dry_run_on(a)) {
+    if (r->allow)
+      vg_log_info(VG_EV_GATES_DRY_RUN,
+                  "dry run: no gate would have postponed the reboot");
+    else
+      vg_log_info(VG_EV_GATES_DRY_RUN,
+                  "dry run: the gates would have postponed the reboot: %s",
+                  r->why);
+    a->gates_dry_until = a->due.sched.slot_end;
+  } else if (!r->allow) {
+    snprintf(msg, sizeof(msg), "reboot postponed by a gate: %s", r->why);
+    note(a, VG_LOG_INFO, VG_EV_POSTPONED, msg);
+    note_blocked(a, r->why);
+    retry_later(a);
+    if (from_callback)
+      write_metrics(a);
+    return;
+  } else {
+    a->blocked_since = 0;
+  }
+  if (from_callback)
+    continue_from_callback(a, stage_fleet);
+  else
+    stage_fleet(a);
+}
+
+static void gates_start(vg_agent *a) {
+  a->gates_async = false;
+  if (!vg_gates_configured(a->policy) ||
+      (dry_run_on(a) && a->due.sched.slot_end <= a->gates_dry_until)) {
+    stage_fleet(a);
+    return;
+  }
+  struct vg_gate_input in;
+  memset(&in, 0, sizeof(in));
+  in.loop = a->loop;
+  in.policy = a->policy;
+  in.instance = a->instance;
+  in.env = cmd_env(a, a->due.sched.slot_end);
+  in.now = a->ops->now(a->ops->ud);
+  in.slot_start = a->due.sched.slot_start;
+  in.dry_run = dry_run_on(a);
+  a->due_busy = true;
+  a->in_gates = true;
+  if (vg_gate_check_run(a->gates, &in, on_gates, a) != 0)
+    a->due_busy = false; /* cannot happen: the sequence is not reentered */
+  a->in_gates = false;
+}
+
+static void on_silence(void *ud, const char *id) {
+  vg_agent *a = ud;
+  a->due_busy = false;
+  if (a->stopped)
+    return;
+  if (id[0] != '\0') {
+    vg_wall_t until =
+        a->ops->now(a->ops->ud) + vg_policy_notify(a->policy)->silence_s;
+    char t[64];
+    fmt_time(a, until, t, sizeof(t));
+    if (vg_state_set_silence(a->state, id, until) == 0) {
+      a->dirty = true; /* saved with the attempt, before the shutdown call */
+      vg_log_info(VG_EV_SILENCE, "silence %s created for instance %s until %s",
+                  id, a->instance, t);
+    }
+  }
+  continue_from_callback(a, stage_shutdown);
+}
+
+/* After the hook: the silence, then the shutdown call. */
+static void silence_then_shutdown(vg_agent *a) {
+  const struct vg_notify *n = vg_policy_notify(a->policy);
+  if (!n->set || n->silence_s <= 0 || dry_run_on(a)) {
+    stage_shutdown(a);
+    return;
+  }
+  a->due_busy = true;
+  if (vg_notify_silence(a->loop, n, a->instance, a->ops->now(a->ops->ud),
+                        "reboot by VSS Session Guard", on_silence, a) != 0) {
+    a->due_busy = false;
+    vg_log_warn(VG_EV_NOTIFY_FAILED,
+                "silence not requested; the reboot goes ahead");
+    stage_shutdown(a);
+  }
+}
+
+/* The hook took time: the slot must still allow the reboot. */
+static void after_hook(vg_agent *a) {
+  vg_wall_t now = a->ops->now(a->ops->ud);
+  if (!dry_run_on(a) && !vg_plan_reboot_allowed_at(a->policy, now)) {
+    vg_log_info(VG_EV_POSTPONED, "reboot postponed: the slot no longer "
+                                 "allows it after the pre-reboot hook");
+    fleet_release_unused(a, "the slot ended during the pre-reboot hook");
+    a->again = true;
+    return;
+  }
+  silence_then_shutdown(a);
+}
+
+static void on_pre_hook(void *ud, const struct vg_cmd_result *r) {
+  vg_agent *a = ud;
+  a->due_busy = false;
+  a->hook_proc = NULL;
+  if (a->stopped)
+    return;
+  bool ok = r->outcome == VG_CMD_EXITED && r->exit_status == 0;
+  if (dry_run_on(a)) {
+    vg_log_info(VG_EV_GATES_DRY_RUN,
+                "dry run: hook pre_reboot: %s after %.1f s%s", r->describe,
+                r->elapsed_s, ok ? "" : " (would have postponed the reboot)");
+    a->hook_dry_until = a->due.sched.slot_end;
+    continue_from_callback(a, stage_shutdown);
+    return;
+  }
+  if (!ok) {
+    char msg[512];
+    vg_log_warn(VG_EV_HOOK_FAILED,
+                "hook pre_reboot: %s after %.1f s; reboot postponed",
+                r->describe, r->elapsed_s);
+    snprintf(msg, sizeof(msg), "reboot postponed: pre-reboot hook: %s",
+             r->describe);
+    note(a, VG_LOG_INFO, VG_EV_POSTPONED, msg);
+    note_blocked(a, msg);
+    retry_later(a);
+    write_metrics(a);
+    return;
+  }
+  vg_log_info(VG_EV_HOOK_RAN, "hook pre_reboot: %s after %.1f s", r->describe,
+              r->elapsed_s);
+  continue_from_callback(a, after_hook);
+}
+
+static void hook_start(vg_agent *a) {
+  const struct vg_command *h = &vg_policy_hooks(a->policy)->pre_reboot;
+  if (!h->set ||
+      (dry_run_on(a) && a->due.sched.slot_end <= a->hook_dry_until)) {
+    silence_then_shutdown(a);
+    return;
+  }
+  struct vg_cmd_env env = cmd_env(a, a->due.sched.slot_end);
+  a->due_busy = true;
+  if (vg_cmd_start(a->loop, h, &env, on_pre_hook, a, &a->hook_proc) != 0) {
+    a->due_busy = false;
+    vg_log_warn(VG_EV_HOOK_FAILED,
+                "hook pre_reboot not started (out of memory); reboot "
+                "postponed");
+    retry_later(a);
+  }
+}
+
+static void on_unsilenced(void *ud, bool gone) {
+  vg_agent *a = ud;
+  if (a->stopped || !gone)
+    return;
+  vg_log_info(VG_EV_SILENCE, "silence %s expired after the boot",
+              vg_state_silence(a->state, NULL));
+  vg_state_set_silence(a->state, NULL, 0);
+  a->dirty = true;
+  save_state(a);
+}
+
+static void on_post_hook(void *ud, const struct vg_cmd_result *r) {
+  vg_agent *a = ud;
+  a->hook_proc = NULL;
+  a->boot_duties_busy = false;
+  if (r->outcome == VG_CMD_EXITED && r->exit_status == 0)
+    vg_log_info(VG_EV_HOOK_RAN, "hook post_boot: %s after %.1f s", r->describe,
+                r->elapsed_s);
+  else
+    vg_log_warn(VG_EV_HOOK_FAILED,
+                "hook post_boot: %s after %.1f s (not run again for this "
+                "boot)",
+                r->describe, r->elapsed_s);
+}
+
+/*
+ * After the boot that confirms this agent's reboot: the post-boot hook,
+ * VssGuardRemediated and the silence's expiry, once per boot. The newest
+ * reboot record must be confirmed, before this boot and less than a day
+ * before it, and not before the boot of the last duties.
+ */
+static void boot_duties(vg_agent *a) {
+  if (a->stopped || a->boot_duties_busy || !a->policy_trusted ||
+      a->count_only || !a->boot_checked)
+    return;
+  vg_wall_t boot = vg_state_boot_time(a->state);
+  vg_wall_t done = vg_state_post_boot_done(a->state);
+  if (boot == 0 || done >= boot)
+    return;
+  struct vg_reboot_rec recs[VG_STATE_MAX_HISTORY];
+  size_t n = vg_state_history(a->state, recs, VG_STATE_MAX_HISTORY);
+  if (n > VG_STATE_MAX_HISTORY)
+    n = VG_STATE_MAX_HISTORY;
+  if (n == 0)
+    return;
+  const struct vg_reboot_rec *last = &recs[n - 1];
+  if (!last->confirmed || last->at >= boot || boot - last->at > 86400 ||
+      last->at <= done)
+    return;
+  vg_state_set_post_boot_done(a->state, boot);
+  a->dirty = true;
+  if (save_state(a) != 0)
+    return; /* not started without the mark on disk: no second run */
+  char sum[512], desc[1536];
+  snprintf(sum, sizeof(sum), "%s rebooted: VSS writer sessions cleared",
+           a->instance);
+  snprintf(desc, sizeof(desc),
+           "VSS Session Guard confirmed the boot of %s after its reboot; the "
+           "session count is %d.",
+           a->instance, vg_state_count(a->state));
+  push(a, VG_AM_REMEDIATED, sum, desc, 0);
+  const struct vg_notify *nt = vg_policy_notify(a->policy);
+  const char *sid = vg_state_silence(a->state, NULL);
+  if (sid[0] != '\0' && nt->set)
+    vg_notify_unsilence(a->loop, nt, sid, on_unsilenced, a);
+  const struct vg_command *h = &vg_policy_hooks(a->policy)->post_boot;
+  if (h->set) {
+    struct vg_cmd_env env = cmd_env(a, 0);
+    a->boot_duties_busy = true;
+    if (vg_cmd_start(a->loop, h, &env, on_post_hook, a, &a->hook_proc) != 0) {
+      a->boot_duties_busy = false;
+      vg_log_warn(VG_EV_HOOK_FAILED, "hook post_boot not started");
+    }
+  }
 }
 
 /*
@@ -798,6 +1185,8 @@ static void evaluate_once(vg_agent *a) {
     break;
   case VG_ACT_LOCKED:
     disarm(a);
+    if (strcmp(a->note, d.why) != 0)
+      notify_locked(a, d.why);
     note(a, VG_LOG_ERROR, VG_EV_LOCKED, d.why);
     break;
   case VG_ACT_WAIT:
@@ -833,6 +1222,7 @@ void vg_agent_evaluate(vg_agent *a) {
       break;
   }
   a->evaluating = false;
+  boot_duties(a);
   write_metrics(a);
 }
 
@@ -997,6 +1387,7 @@ static void release(vg_agent *a) {
   free(a->events_follow);
   free(a->reboot_command);
   free(a->metrics_path);
+  vg_gate_check_free(a->gates);
   free(a);
 }
 
@@ -1102,6 +1493,16 @@ int vg_agent_new(uv_loop_t *loop, const struct vg_agent_config *cfg,
   }
   a->timer.data = a;
   fleet_configure(a);
+  a->gates = vg_gate_check_new();
+  if (a->gates == NULL) {
+    vg_fleet_side_close(a->fleet);
+    vg_alarm_close(a->alarm);
+    uv_close((uv_handle_t *)&a->timer, NULL);
+    rc = VG_ENOMEM;
+    goto fail;
+  }
+  if (vg_plat_dns_name(a->instance, sizeof(a->instance)) != 0)
+    snprintf(a->instance, sizeof(a->instance), "unknown");
   *out = a;
   return 0;
 
@@ -1319,6 +1720,8 @@ void vg_agent_stop(vg_agent *a) {
   a->alarm = NULL;
   vg_fleet_side_close(a->fleet);
   a->fleet = NULL;
+  vg_gate_check_cancel(a->gates);
+  vg_cmd_kill(a->hook_proc);
   if (save_state(a) == 0)
     vg_log_info(VG_EV_STOPPED, "stopped: state saved to %s (count %d/%d)",
                 a->state_path, vg_state_count(a->state),

@@ -18,6 +18,7 @@ void vg_gates_defaults(struct vg_gates *g, struct vg_hooks *h,
                        struct vg_notify *n) {
   memset(g, 0, sizeof(*g));
   g->sessions_wait_s = VG_SESSIONS_WAIT_DEFAULT_S;
+  g->retry_s = VG_GATES_RETRY_DEFAULT_S;
   g->alertmanager.firing_only = true;
   g->alertmanager.block_on_error = true;
   command_defaults(&g->command, VG_GATE_COMMAND_TIMEOUT_DEFAULT_S);

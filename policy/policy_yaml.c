@@ -1647,6 +1647,11 @@ static void h_gate_command(struct ctx *c, const struct node *v, void *obj) {
   get_command(c, v, "gates.command", &((struct vg_gates *)obj)->command);
 }
 
+static void h_gate_retry(struct ctx *c, const struct node *v, void *obj) {
+  get_duration(c, v, "gates.retry", 1, VG_GATES_RETRY_MAX_S,
+               &((struct vg_gates *)obj)->retry_s);
+}
+
 static const struct field gates_fields[] = {
     {"interactive_sessions", N_MAP | N_NULL, h_gate_sessions,
      "a mapping like { wait: 30m }", NULL},
@@ -1656,6 +1661,7 @@ static const struct field gates_fields[] = {
     {"command", N_MAP, h_gate_command,
      "a mapping like { path: 'C:\\Scripts\\may-reboot.cmd', timeout: 60s }",
      NULL},
+    {"retry", N_SCALAR, h_gate_retry, "a duration like 1m", NULL},
 };
 
 static void h_gates(struct ctx *c, const struct node *v, void *obj) {

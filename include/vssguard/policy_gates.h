@@ -33,6 +33,8 @@
 #define VG_HOOK_TIMEOUT_DEFAULT_S 300
 #define VG_SESSIONS_WAIT_DEFAULT_S 1800
 #define VG_SILENCE_DEFAULT_S 1800
+#define VG_GATES_RETRY_DEFAULT_S 60
+#define VG_GATES_RETRY_MAX_S 3600
 
 /* A program run without a shell, with a timeout. */
 struct vg_command {
@@ -60,6 +62,7 @@ struct vg_gates {
   char processes[VG_GATE_MAX_PROCESSES][VG_PROCESS_NAME_MAX + 1];
   struct vg_am_gate alertmanager;
   struct vg_command command; /* the veto command */
+  int64_t retry_s;           /* [1m] ask again after a postponement */
 };
 
 struct vg_hooks {
