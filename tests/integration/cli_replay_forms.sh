@@ -30,7 +30,7 @@ check_history() {
     fail "export-forms failed on $hist"
   for cf in true false; do
     policy="$T/p-$cf.yaml"
-    sed "s/^threshold: 10$/threshold: 40/" "$T/p.yaml" >"$policy"
+    sed "s/^threshold: 10$/threshold: 63/" "$T/p.yaml" >"$policy"
     printf 'count_failed_backups: %s\n' "$cf" >>"$policy"
     want=""
     printf '\n%s, count_failed_backups: %s\n' "$name" "$cf"
@@ -70,12 +70,14 @@ python3 "$VG_SRC/scripts/gen-events" --start 2026-01-05 --days 150 \
   --boots 0,72,112 --failures 6 --duplicates 8 --duplicate-gap 40 \
   --start-gap -1500 -o "$T/gen.xml" 2>"$T/expect"
 check_history generated "$T/gen.xml"
-# Its figures are the generator's.
+# Its figures are the generator's. gen-events writes two VSS 12289 (two
+# writers) in a run once 64 sessions are active; each includes its run, so
+# that run is counted by the calibration, not as "run counted".
 expect_rc 0 replay --policy "$T/p-true.yaml" --events "$T/gen.xml" --json --summary
 pycheck \
   'import re; x = dict(re.findall(r"(\w+)=(\S+)", open("'"$T/expect"'").read()))' \
   'assert d["boots"] == int(x["boots"]), (d["boots"], x)' \
-  'assert d["runs_counted"] == int(x["runs_total"]), (d["runs_counted"], x)' \
+  'assert d["runs_counted"] + d["calibrations"] // 2 == int(x["runs_total"]), (d["runs_counted"], x)' \
   'import collections; evs = re.findall(r"<Event .*?</Event>", open("'"$T/gen.xml"'").read())' \
   'key = lambda e: (re.search("<Channel>(.*?)<", e).group(1), re.search("<EventID[^>]*>(.*?)<", e).group(1), re.search("<EventRecordID>(.*?)<", e).group(1))' \
   'matter = lambda k: k[0] == "Microsoft-Windows-Backup" or (k[0], k[1]) in (("Application", "12289"), ("System", "6005"), ("System", "12"))' \
@@ -109,9 +111,9 @@ expect_rc 0 replay --policy "$T/p-true.yaml" --events "$T/real.xml" --json --sum
 pycheck \
   'import re; x = dict(re.findall(r"(\w+)=(\S+)", open("'"$T/real-expect"'").read()))' \
   'assert d["boots"] == 3 and d["malformed"] == 0, d' \
-  'assert d["runs_counted"] == int(x["runs_total"]) == 120, (d["runs_counted"], x)' \
+  'assert d["runs_counted"] + d["calibrations"] // 2 == int(x["runs_total"]) == 120, (d["runs_counted"], x)' \
   'assert d["calibrations"] + d["calibrations_ignored"] == int(x["vss_12289"]), x'
 expect_rc 0 replay --policy "$T/p-false.yaml" --events "$T/real.xml" --json --summary
-pycheck 'assert d["runs_counted"] == 118 and d["failed_runs_not_counted"] == 2, d'
+pycheck 'assert d["runs_counted"] + d["calibrations"] // 2 == 118 and d["failed_runs_not_counted"] == 2, d'
 
 pass
