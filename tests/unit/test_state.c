@@ -113,6 +113,8 @@ static vg_state *rich_state(void) {
                         T0 + 2 * DAY + 10800};
   vg_state_set_scheduled(s, &sc);
   assert_int_equal(vg_state_record_attempt(s, T0 - 3 * DAY), 0);
+  struct vg_boot_ident bi = {864000, "0e5ad9d2-8d36-4c1f-9a52-4bb1c4bc2d0c"};
+  vg_state_set_boot_ident(s, T0 + DAY, &bi);
   return s;
 }
 
@@ -131,6 +133,12 @@ static void test_round_trip(void **state) {
   assert_string_equal(text, again);
 
   assert_int_equal(vg_state_count(back), 1);
+  vg_wall_t at;
+  struct vg_boot_ident bi;
+  assert_true(vg_state_boot_ident(back, &at, &bi));
+  assert_int_equal(at, T0 + DAY);
+  assert_int_equal(bi.uptime_s, 864000);
+  assert_string_equal(bi.id, "0e5ad9d2-8d36-4c1f-9a52-4bb1c4bc2d0c");
   assert_int_equal(vg_state_boot_time(back), T0 - DAY);
   assert_int_equal(vg_state_last_event_time(back), T0 + DAY);
   assert_int_equal(vg_state_last_record(back, "Microsoft-Windows-Backup"), 200);
@@ -323,6 +331,12 @@ static void test_corrupt_files(void **state) {
        "bad:4: bookmark: bad bookmark"},
       {HDR BASE "bookmark System a\nbookmark System b\nend\n",
        "bad:5: bookmark for System given twice"},
+      {HDR BASE "boot_ident 5 60\nend\n", "bad:4: boot_ident: the boot id"},
+      {HDR BASE "boot_ident 5 x -\nend\n", "bad:4: boot_ident: expected"},
+      {HDR BASE "boot_ident 5 60 Z1\nend\n", "bad:4: boot_ident: the boot id"},
+      {HDR BASE "boot_ident 5 60 - x\nend\n", "bad:4: boot_ident: the boot id"},
+      {HDR BASE "boot_ident 5 60 -\nboot_ident 5 60 -\nend\n",
+       "bad:5: boot_ident given twice"},
       {HDR BASE "run 100\nend\n", "bad:4: run: flags"},
       {HDR BASE "run 100 sx\nend\n", "bad:4: run: flags"},
       {HDR BASE "run 100 ss\nend\n", "bad:4: run: flags"},
