@@ -11,9 +11,9 @@ set -uo pipefail
 
 src=${VG_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 mon=$src/packaging/monitoring
-# vssguard_fleet_lock_held comes with fleet coordination (issue 11): noted,
-# not an error, until the agent writes it.
-check="python3 $src/tests/packaging/check_monitoring.py --src $src --pending vssguard_fleet_lock_held"
+
+
+check="python3 $src/tests/packaging/check_monitoring.py --src $src"
 if ! command -v promtool >/dev/null; then
   echo "SKIP: promtool not found (Debian package prometheus)"
   exit 77

@@ -12,6 +12,8 @@
  *                             per action, then "flag F" (or the error).
  *   vg_probe status NAME      prints "state S win32 W specific X" from
  *                             QueryServiceStatus.
+ *   vg_probe sleep MS         runs for MS milliseconds (a process for the
+ *                             processes gate to find, under its own name).
  */
 #include <windows.h>
 
@@ -122,7 +124,12 @@ int main(int argc, char **argv) {
     return qfailure(argv[2]);
   if (argc == 3 && strcmp(argv[1], "status") == 0)
     return status(argv[2]);
+  if (argc == 3 && strcmp(argv[1], "sleep") == 0) {
+    Sleep((DWORD)strtoul(argv[2], NULL, 10));
+    return 0;
+  }
   fprintf(stderr,
-          "usage: vg_probe gpo STEP... | vg_probe qfailure|status NAME\n");
+          "usage: vg_probe gpo STEP... | vg_probe qfailure|status NAME | "
+          "vg_probe sleep MS\n");
   return 2;
 }
