@@ -23,6 +23,7 @@
 #include "vssguard/command.h"
 #include "vssguard/decide.h"
 #include "vssguard/gate_check.h"
+#include "vssguard/http.h"
 #include "vssguard/log.h"
 #include "vssguard/metrics.h"
 #include "vssguard/notify.h"
@@ -1722,6 +1723,8 @@ void vg_agent_stop(vg_agent *a) {
   a->fleet = NULL;
   vg_gate_check_cancel(a->gates);
   vg_cmd_kill(a->hook_proc);
+  /* A request in flight would hold the loop up to its 30 s timeout. */
+  vg_http_cancel_all();
   if (save_state(a) == 0)
     vg_log_info(VG_EV_STOPPED, "stopped: state saved to %s (count %d/%d)",
                 a->state_path, vg_state_count(a->state),

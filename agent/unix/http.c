@@ -26,7 +26,45 @@ struct job {
   unsigned connect_ms, total_ms;
   vg_http_resp resp;
   size_t body_cap;
+  unsigned gen; /* cancel_gen when it started */
 };
+
+/* vg_http_cancel_all ends the requests started before it (progress
+ * callback, below). */
+static unsigned cancel_gen;
+static uv_mutex_t gen_lock;
+static uv_once_t gen_once = UV_ONCE_INIT;
+
+static void gen_init(void) {
+  uv_mutex_init(&gen_lock);
+}
+
+static unsigned current_gen(void) {
+  uv_once(&gen_once, gen_init);
+  uv_mutex_lock(&gen_lock);
+  unsigned g = cancel_gen;
+  uv_mutex_unlock(&gen_lock);
+  return g;
+}
+
+void vg_http_cancel_all(void) {
+  uv_once(&gen_once, gen_init);
+  uv_mutex_lock(&gen_lock);
+  cancel_gen++;
+  uv_mutex_unlock(&gen_lock);
+}
+
+/* Called by libcurl about once a second and on progress: non-zero aborts
+ * the transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow) {
+  struct job *j = ud;
+  (void)dltotal;
+  (void)dlnow;
+  (void)ultotal;
+  (void)ulnow;
+  return current_gen() != j->gen;
+}
 
 static uv_once_t global_once = UV_ONCE_INIT;
 static CURLcode global_rc = CURLE_FAILED_INIT;
@@ -137,6 +175,9 @@ static void do_work(uv_work_t *w) {
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, j);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "vssguard/" VG_VERSION);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, j);
   if (strcmp(j->method, "GET") == 0) {
     curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
   } else if (strcmp(j->method, "POST") == 0) {
@@ -153,6 +194,8 @@ static void do_work(uv_work_t *w) {
   if (rc == CURLE_OK) {
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &j->resp.status);
     j->resp.err = 0;
+  } else if (rc == CURLE_ABORTED_BY_CALLBACK) {
+    fail(j, VG_EIO, "request cancelled", "the agent is stopping");
   } else if (rc == CURLE_OPERATION_TIMEDOUT) {
     fail(j, VG_ETIMEOUT, curl_easy_strerror(rc), errbuf);
   } else if (rc == CURLE_OUT_OF_MEMORY) {
@@ -189,6 +232,7 @@ int vg_http_request(uv_loop_t *loop, const vg_http_req *req, vg_http_cb cb,
     return VG_ENOMEM;
   j->cb = cb;
   j->ctx = ctx;
+  j->gen = current_gen();
   j->connect_ms = req->connect_timeout_ms ? req->connect_timeout_ms
                                           : VG_HTTP_CONNECT_TIMEOUT_MS;
   j->total_ms =

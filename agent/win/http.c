@@ -36,7 +36,75 @@ struct job {
   size_t body_len;
   unsigned connect_ms, total_ms;
   vg_http_resp resp;
+  /* Cancellation (vg_http_cancel_all), under list_lock: */
+  HINTERNET req;    /* the request handle while the worker uses it */
+  bool cancelled;   /* closed by vg_http_cancel_all */
+  struct job *next; /* the list of jobs in flight */
 };
+
+/* The jobs in flight, for vg_http_cancel_all. Closing a request handle
+ * from another thread ends the synchronous call using it
+ * (ERROR_WINHTTP_OPERATION_CANCELLED). */
+static uv_mutex_t list_lock;
+static uv_once_t list_once = UV_ONCE_INIT;
+static struct job *in_flight;
+
+static void list_init(void) {
+  uv_mutex_init(&list_lock);
+}
+
+static void list_add(struct job *j) {
+  uv_once(&list_once, list_init);
+  uv_mutex_lock(&list_lock);
+  j->next = in_flight;
+  in_flight = j;
+  uv_mutex_unlock(&list_lock);
+}
+
+static void list_remove(struct job *j) {
+  uv_mutex_lock(&list_lock);
+  for (struct job **p = &in_flight; *p; p = &(*p)->next)
+    if (*p == j) {
+      *p = j->next;
+      break;
+    }
+  uv_mutex_unlock(&list_lock);
+}
+
+void vg_http_cancel_all(void) {
+  uv_once(&list_once, list_init);
+  uv_mutex_lock(&list_lock);
+  for (struct job *j = in_flight; j; j = j->next) {
+    j->cancelled = true;
+    if (j->req != NULL) {
+      WinHttpCloseHandle(j->req);
+      j->req = NULL;
+    }
+  }
+  uv_mutex_unlock(&list_lock);
+}
+
+/* Publishes the request handle; false when the job was cancelled first
+ * (the handle is then closed here). */
+static bool publish_req(struct job *j, HINTERNET req) {
+  uv_mutex_lock(&list_lock);
+  bool ok = !j->cancelled;
+  if (ok)
+    j->req = req;
+  uv_mutex_unlock(&list_lock);
+  if (!ok)
+    WinHttpCloseHandle(req);
+  return ok;
+}
+
+/* Takes the request handle back for closing; NULL when a cancel closed it. */
+static HINTERNET take_req(struct job *j) {
+  uv_mutex_lock(&list_lock);
+  HINTERNET req = j->req;
+  j->req = NULL;
+  uv_mutex_unlock(&list_lock);
+  return req;
+}
 
 static void job_free(struct job *j) {
   if (j == NULL)
@@ -197,6 +265,10 @@ static void do_work(uv_work_t *w) {
     fail_win(j, "WinHttpOpenRequest", GetLastError());
     goto out;
   }
+  if (!publish_req(j, req)) {
+    req = NULL;
+    goto out;
+  }
   /* The wait for the status line has its own timeout (RECEIVE_RESPONSE),
    * which the session's timeouts do not set everywhere (Wine). */
   DWORD wait_ms = j->total_ms;
@@ -229,8 +301,17 @@ static void do_work(uv_work_t *w) {
   j->resp.status = (long)status;
   j->resp.err = 0;
 out:
-  if (req)
+  if (req != NULL && (req = take_req(j)) != NULL)
     WinHttpCloseHandle(req);
+  uv_mutex_lock(&list_lock);
+  bool cancelled = j->cancelled;
+  uv_mutex_unlock(&list_lock);
+  if (cancelled) {
+    j->resp.err = VG_EIO;
+    j->resp.status = 0;
+    snprintf(j->resp.errmsg, sizeof(j->resp.errmsg),
+             "request cancelled: the agent is stopping");
+  }
   if (con)
     WinHttpCloseHandle(con);
   if (ses)
@@ -240,6 +321,7 @@ out:
 /* Back on the loop thread: the callback, exactly once. */
 static void after_work(uv_work_t *w, int status) {
   struct job *j = w->data;
+  list_remove(j);
   if (status != 0 && j->resp.err == 0 && j->resp.status == 0)
     fail_msg(j, VG_EIO, "request cancelled");
   if (j->resp.err != 0)
@@ -307,7 +389,9 @@ int vg_http_request(uv_loop_t *loop, const vg_http_req *req, vg_http_cb cb,
     return rc;
   }
   j->work.data = j;
+  list_add(j);
   if (uv_queue_work(loop, &j->work, do_work, after_work) != 0) {
+    list_remove(j);
     job_free(j);
     return VG_EIO;
   }

@@ -56,6 +56,15 @@ typedef void (*vg_http_cb)(void *ctx, const vg_http_resp *resp);
 int vg_http_request(uv_loop_t *loop, const vg_http_req *req, vg_http_cb cb,
                     void *ctx);
 
+/*
+ * Makes every request in flight end soon (on POSIX within about a second,
+ * on Windows at once) with VG_EIO "cancelled"; each callback still runs
+ * once. Requests started afterwards are not affected. For a stopping
+ * agent, whose loop would otherwise wait up to the total timeout. Safe
+ * from the loop thread.
+ */
+void vg_http_cancel_all(void);
+
 /* Checks that url is an absolute http:// or https:// URL with a host.
  * Returns 0 or VG_EINVAL. Shared by both implementations and the policy. */
 int vg_http_url_ok(const char *url);
