@@ -676,7 +676,8 @@ static void stage_fleet(vg_agent *a) {
   fleet_wait(a);
 }
 
-/* Stage 4: everything again at this instant, with the slot in hand. */
+/* Stage 4: everything again at this instant (after the gates and with the
+ * FleetLock slot in hand). */
 static void stage_recheck(vg_agent *a) {
   vg_wall_t now = a->ops->now(a->ops->ud);
   struct vg_decide_input in;
@@ -692,8 +693,8 @@ static void stage_recheck(vg_agent *a) {
   if (d.action != VG_ACT_REBOOT || !a->policy_trusted || a->count_only ||
       vg_state_locked(a->state)) {
     vg_log_info(VG_EV_POSTPONED,
-                "reboot postponed: the checks no longer pass once the "
-                "FleetLock slot was granted (%s)",
+                "reboot postponed: the checks no longer pass at the moment "
+                "of the reboot (%s)",
                 d.why);
     fleet_release_unused(a, "the checks no longer passed");
     a->again = true; /* the evaluation plans what comes next */
