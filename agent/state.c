@@ -18,6 +18,8 @@
  *   fleet_slot <since> <group> <id>    (only while a FleetLock slot is held)
  *   request <at>[ <reason>]     (an administrator's reboot request, optional)
  *   pause <until> <at>[ <reason>]        (an administrator's pause, optional)
+ *   post_boot <boot time>     (post-boot duties done for that boot, optional)
+ *   silence <id> <until>      (Alertmanager silence to expire, optional)
  *   remediation <pending 0|1> <verified_at>  (after a confirmed reboot)
  *   end
  *

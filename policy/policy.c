@@ -334,6 +334,12 @@ void vg_policy_summary(const vg_policy *p, char *buf, size_t len) {
            p->threshold, p->nwindows, p->nwindows == 1 ? "" : "s",
            p->nblackouts, p->nblackouts == 1 ? "" : "s", zone,
            p->dry_run ? "on" : "off");
+  /* Gates, hooks and notifications, when configured. */
+  char g[256];
+  vg_gates_summary(&p->gates, &p->hooks, &p->notify, g, sizeof(g));
+  size_t used = strlen(buf);
+  if (g[0] != '\0' && used + 2 < len)
+    snprintf(buf + used, len - used, "; %s", g);
 }
 
 /* fleet_lock: the rules the YAML loader and the GPO values both obey. */
