@@ -14,6 +14,8 @@
  *                             QueryServiceStatus.
  *   vg_probe sleep MS         runs for MS milliseconds (a process for the
  *                             processes gate to find, under its own name).
+ *   vg_probe paramchange NAME sends SERVICE_CONTROL_PARAMCHANGE (what
+ *                             "sc control NAME paramchange" does).
  */
 #include <windows.h>
 
@@ -117,6 +119,25 @@ static int status(const char *name) {
   return 0;
 }
 
+/* Sends SERVICE_CONTROL_PARAMCHANGE to service NAME (Wine's sc has no
+ * "control" command). */
+static int paramchange(const char *name) {
+  wchar_t wname[256];
+  SC_HANDLE scm, svc;
+  SERVICE_STATUS st;
+
+  MultiByteToWideChar(CP_UTF8, 0, name, -1, wname, 256);
+  scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+  svc = scm ? OpenServiceW(scm, wname, SERVICE_PAUSE_CONTINUE) : NULL;
+  if (svc == NULL || !ControlService(svc, SERVICE_CONTROL_PARAMCHANGE, &st)) {
+    printf("paramchange error %lu\n", (unsigned long)GetLastError());
+    return 1;
+  }
+  CloseServiceHandle(svc);
+  CloseServiceHandle(scm);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "gpo") == 0)
     return gpo(argc - 2, argv + 2);
@@ -128,8 +149,9 @@ int main(int argc, char **argv) {
     Sleep((DWORD)strtoul(argv[2], NULL, 10));
     return 0;
   }
-  fprintf(stderr,
-          "usage: vg_probe gpo STEP... | vg_probe qfailure|status NAME | "
-          "vg_probe sleep MS\n");
+  if (argc == 3 && strcmp(argv[1], "paramchange") == 0)
+    return paramchange(argv[2]);
+  fprintf(stderr, "usage: vg_probe gpo STEP... | vg_probe "
+                  "qfailure|status|paramchange NAME | vg_probe sleep MS\n");
   return 2;
 }
