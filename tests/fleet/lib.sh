@@ -23,8 +23,8 @@ fl_skip() {
 # fl_need_tools: etcd, etcdctl, go and the airlock source, or skip.
 fl_need_tools() {
   local t
-  for t in etcd etcdctl python3; do
-    command -v "$t" >/dev/null || fl_skip "$t not found (scripts/setup installs etcd-server, etcd-client)"
+  for t in etcd etcdctl python3 curl; do
+    command -v "$t" >/dev/null || fl_skip "$t not found (scripts/setup installs etcd-server, etcd-client, curl)"
   done
   fl_airlock_bin
 }
