@@ -966,13 +966,26 @@ static void silence_then_shutdown(vg_agent *a) {
   }
 }
 
-/* The hook took time: the slot must still allow the reboot. */
+/* The hook took time: every check again at this instant. */
 static void after_hook(vg_agent *a) {
   vg_wall_t now = a->ops->now(a->ops->ud);
-  if (!dry_run_on(a) && !vg_plan_reboot_allowed_at(a->policy, now)) {
-    vg_log_info(VG_EV_POSTPONED, "reboot postponed: the slot no longer "
-                                 "allows it after the pre-reboot hook");
-    fleet_release_unused(a, "the slot ended during the pre-reboot hook");
+  struct vg_decide_input in;
+  struct vg_decision d;
+  memset(&in, 0, sizeof(in));
+  in.policy = a->policy;
+  in.state = a->state;
+  in.now = now;
+  in.seed = a->seed;
+  if (a->ops->boot_time(a->ops->ud, &in.boot_time) != 0)
+    in.boot_time = vg_state_boot_time(a->state);
+  vg_decide(&in, &d);
+  if (d.action != VG_ACT_REBOOT || !a->policy_trusted || a->count_only ||
+      vg_state_locked(a->state)) {
+    vg_log_info(VG_EV_POSTPONED,
+                "reboot postponed: the checks no longer pass after the "
+                "pre-reboot hook (%s)",
+                d.why);
+    fleet_release_unused(a, "the checks no longer passed after the hook");
     a->again = true;
     return;
   }
