@@ -10,6 +10,8 @@
 #      VssGuardRebootInitiated and VssGuardRemediated with the configured
 #      label, and the silence for instance=<host> was created before the
 #      reboot and expired after the boot.
+#   5. notifications to an Alertmanager that is down: the reboot goes
+#      ahead, with warning 1038.
 source "$(dirname "$0")/am_lib.bash"
 
 am_start
@@ -29,6 +31,8 @@ am_case silenced "gates: { alertmanager: { url: '$am_url', alert_filter_regexp: 
 # 3: Alertmanager down.
 am_case down_block "gates: { alertmanager: { url: '$dead', on_error: block }, retry: 1s }"
 am_case down_allow "gates: { alertmanager: { url: '$dead', on_error: allow }, retry: 1s }"
+# 5: notifications to an Alertmanager that is down never block the reboot.
+am_case notify_dead "notify: { alertmanager: { url: '$dead', silence: 10m } }"
 
 vg_wait_log "\[1009\] reboot postponed by a gate: alertmanager: 1 alert firing: DiskFull" \
   "$vg_work/firing.log" 30 || vg_fail "1: the firing alert did not postpone the reboot"
@@ -38,6 +42,9 @@ vg_wait_log "reboot postponed by a gate: alertmanager: could not be asked" \
 vg_wait_log "\[1035\] Alertmanager could not be asked" "$vg_work/down_block.log" 5 ||
   vg_fail "3: no warning 1035"
 vg_wait_log "." "$vg_work/down_allow/reboots" 30 || vg_fail "3: on_error: allow did not reboot"
+vg_wait_log "." "$vg_work/notify_dead/reboots" 30 || vg_fail "5: a dead Alertmanager blocked the reboot"
+vg_wait_log "\[1038\] silence not created in Alertmanager: .*the reboot goes ahead" \
+  "$vg_work/notify_dead.log" 10 || vg_fail "5: no warning 1038 for the silence"
 sleep 2
 [ -s "$vg_work/firing/reboots" ] && vg_fail "1: rebooted while DiskFull fired"
 [ -s "$vg_work/down_block/reboots" ] && vg_fail "3: rebooted with Alertmanager down and on_error: block"
@@ -84,7 +91,7 @@ assert s[0]["status"]["state"] == "expired", s[0]["status"]
 ' "$sid" "$host" || vg_fail "4: the silence is not an expired instance=$host silence"
 
 [ "$(wc -l <"$vg_work/firing/reboots")" -eq 1 ] || vg_fail "1: more than one reboot"
-for c in firing silenced down_block down_allow; do
+for c in firing silenced down_block down_allow notify_dead; do
   eval "vg_stop_agent \$pid_$c"
 done
 echo "ok: firing alert postponed then reboot in the slot; silenced alert ignored; Alertmanager down blocks or allows; Initiated/Remediated pushed; silence created before and expired after"
