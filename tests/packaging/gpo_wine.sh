@@ -4,7 +4,8 @@
 # VssGuard.admx writes: scalars as values of the key, lists as values "1",
 # "2", ... of a subkey) must show up in `vssguard.exe plan --json` with
 # origin "gpo", an invalid value must be rejected naming the registry value
-# (exit 2), and Enabled=0 must force dry run.
+# (exit 2), and Enabled=0 must force dry run. FleetLockUrl and FleetLockGroup
+# must show up in the plan's fleet_lock object.
 # Needs the real vssguard.exe ($VG_WIN_EXE, default build/mingw/vssguard.exe).
 # Env: VG_SRC source tree. Exit 0 pass, 1 fail, 77 skip.
 set -uo pipefail
@@ -108,6 +109,28 @@ if [ $rc -eq 2 ] && grep -q 'Policies\\VssGuard\\MaintenanceWindows' "$work/plan
   echo "ok: a bad window rejected: $(grep -m1 MaintenanceWindows "$work/plan.err" | tr -d '\r')"
 else
   echo "FAIL: window 'sun 25:00 3h': exit $rc (expected 2), stderr:"; sed 's/^/    /' "$work/plan.err"
+  fails=$((fails + 1))
+fi
+
+echo "== fleet coordination from Group Policy (FleetLockUrl, FleetLockGroup)"
+W reg delete "$key" /f >/dev/null
+W reg add "$key" /v FleetLockUrl /t REG_SZ /d "http://airlock.corp.example:3333/" /f >/dev/null
+W reg add "$key" /v FleetLockGroup /t REG_SZ /d "dc-site-a" /f >/dev/null
+plan || { echo "FAIL: plan exited $? with FleetLockUrl/FleetLockGroup"; cat "$work/plan.err"; fails=$((fails + 1)); }
+got=$(python3 -c 'import json,sys; f=json.load(open(sys.argv[1]))["fleet_lock"] or {}; print("%s|%s" % (f.get("url"), f.get("group")))' "$work/plan.json")
+if [ "$got" = "http://airlock.corp.example:3333/|dc-site-a" ]; then
+  echo "ok: fleet_lock from Group Policy: $got"
+else
+  echo "FAIL: fleet_lock is '$got'"
+  fails=$((fails + 1))
+fi
+W reg add "$key" /v FleetLockGroup /t REG_SZ /d "site a" /f >/dev/null
+plan
+rc=$?
+if [ $rc -eq 2 ] && grep -q 'Policies\\VssGuard\\FleetLockGroup' "$work/plan.err"; then
+  echo "ok: a bad group rejected: $(grep -m1 FleetLockGroup "$work/plan.err" | tr -d '\r')"
+else
+  echo "FAIL: FleetLockGroup 'site a': exit $rc (expected 2), stderr:"; sed 's/^/    /' "$work/plan.err"
   fails=$((fails + 1))
 fi
 
