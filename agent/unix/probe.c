@@ -1,7 +1,11 @@
 /*
  * The local gates' probes on POSIX (see vssguard/probe.h): utmp for
- * sessions, /proc for processes.
+ * sessions, /proc for processes. Test hook: VSSGUARD_TEST_UTMP names a utmp
+ * file read instead of the system's (tests cannot sign a user in); it
+ * means nothing on a real server.
  */
+/* utmpxname (glibc) for the test hook. */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -10,6 +14,8 @@
 #include <strings.h>
 #include <utmpx.h>
 
+#include <uv.h>
+
 #include "vssguard/probe.h"
 
 int vg_plat_active_sessions(char *who, size_t len) {
@@ -17,6 +23,10 @@ int vg_plat_active_sessions(char *who, size_t len) {
   size_t used = 0;
   if (len > 0)
     who[0] = '\0';
+  char path[4096];
+  size_t plen = sizeof(path);
+  if (uv_os_getenv("VSSGUARD_TEST_UTMP", path, &plen) == 0 && path[0] != '\0')
+    utmpxname(path);
   setutxent();
   struct utmpx *u;
   while ((u = getutxent()) != NULL) {
