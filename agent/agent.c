@@ -1416,6 +1416,19 @@ static void fleet_configure(vg_agent *a) {
                 vg_policy_fleet(a->policy)->url, vg_fleet_side_group(a->fleet),
                 vg_fleet_side_id(a->fleet),
                 dry ? " (dry run: nothing sent)" : "");
+  /* A slot held under other settings is never released by this agent:
+   * say how to release it. */
+  struct vg_fleet_hold h;
+  vg_state_fleet_slot(a->state, &h);
+  if (h.held && (!vg_fleet_side_enabled(a->fleet) ||
+                 strcmp(h.group, vg_fleet_side_group(a->fleet)) != 0 ||
+                 strcmp(h.id, vg_fleet_side_id(a->fleet)) != 0))
+    vg_log_warn(VG_EV_FLEET_ERROR,
+                "this machine holds a FleetLock slot of group %s as %s, which "
+                "the current fleet_lock settings do not release; release it "
+                "with 'vssguard fleet-lock unlock --policy FILE --id %s' "
+                "against that group's server",
+                h.group, h.id, h.id);
 }
 
 /*
