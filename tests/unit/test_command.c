@@ -3,8 +3,8 @@
  * (POSIX shell scripts written to a scratch directory): exit 0, 75 and 1, a
  * program that hangs past its timeout and is killed, the environment it
  * gets (VSSGUARD_* of the agent removed, ours added), arguments passed
- * without a shell, and a program that does not exist. Windows runs the same
- * runner under Wine in tests/wine.
+ * without a shell, and a program that does not exist. On Windows (under
+ * Wine) cmd.exe gives the exit codes and reads the environment.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -148,7 +148,79 @@ int main(void) {
   return cmocka_run_group_tests(tests, setup, teardown);
 }
 #else
+/* Windows (under Wine): cmd.exe answers with the exit codes, and a program
+ * that does not exist fails to start. */
+#include <windows.h>
+
+static void done(void *ud, const struct vg_cmd_result *r) {
+  *(struct vg_cmd_result *)ud = *r;
+}
+
+static struct vg_cmd_result run(const struct vg_command *c) {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct vg_cmd_env env = {41, 40, 0, false, NULL};
+  struct vg_cmd_result r;
+  memset(&r, 0, sizeof(r));
+  assert_int_equal(vg_cmd_run(&loop, c, &env, done, &r), 0);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  return r;
+}
+
+static void cmd_exe(struct vg_command *c, const char *line) {
+  char sys[MAX_PATH];
+  memset(c, 0, sizeof(*c));
+  UINT n = GetSystemDirectoryA(sys, sizeof(sys));
+  assert_true(n > 0 && n < sizeof(sys));
+  snprintf(c->path, sizeof(c->path), "%s\\cmd.exe", sys);
+  snprintf(c->args[0], sizeof(c->args[0]), "/c");
+  snprintf(c->args[1], sizeof(c->args[1]), "%s", line);
+  c->nargs = 2;
+  c->set = true;
+  c->timeout_s = 30;
+}
+
+static void test_exit_codes(void **st) {
+  (void)st;
+  static const int codes[] = {0, 75, 1};
+  for (size_t i = 0; i < 3; i++) {
+    struct vg_command c;
+    char line[32];
+    snprintf(line, sizeof(line), "exit %d", codes[i]);
+    cmd_exe(&c, line);
+    struct vg_cmd_result r = run(&c);
+    assert_int_equal(r.outcome, VG_CMD_EXITED);
+    assert_int_equal(r.exit_status, codes[i]);
+  }
+}
+
+static void test_env(void **st) {
+  (void)st;
+  struct vg_command c;
+  cmd_exe(&c, "if \"%VSSGUARD_COUNT%\"==\"41\" (exit 7) else (exit 8)");
+  struct vg_cmd_result r = run(&c);
+  assert_int_equal(r.outcome, VG_CMD_EXITED);
+  assert_int_equal(r.exit_status, 7);
+}
+
+static void test_missing(void **st) {
+  (void)st;
+  struct vg_command c;
+  memset(&c, 0, sizeof(c));
+  c.set = true;
+  c.timeout_s = 5;
+  snprintf(c.path, sizeof(c.path), "C:\\no\\such\\program.exe");
+  struct vg_cmd_result r = run(&c);
+  assert_int_equal(r.outcome, VG_CMD_FAILED);
+}
+
 int main(void) {
-  return 0; /* tests/wine runs the runner on Windows */
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_exit_codes),
+      cmocka_unit_test(test_env),
+      cmocka_unit_test(test_missing),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
 }
 #endif
