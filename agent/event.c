@@ -717,6 +717,9 @@ static int classify(const vg_evparser *p, size_t i) {
   const char *s = p->in.p + i;
   size_t avail = p->in.len - i;
   size_t n;
+  /* Most '<' open some other element: the second byte tells at once. */
+  if (avail >= 2 && s[1] != 'E' && s[1] != '/' && s[1] != '!')
+    return 0;
   n = avail < 7 ? avail : 7;
   if (memcmp(s, start, n < 6 ? n : 6) == 0) {
     if (avail < 7)
