@@ -102,6 +102,7 @@ struct vg_evparser {
   unsigned char carry[4]; /* UTF-16: bytes of an incomplete unit or pair */
   size_t ncarry;
   struct gbuf conv; /* UTF-16 input converted to UTF-8 */
+  struct gbuf trim; /* an event without the System elements never read */
 
   /* Events are parsed as the children of one open document (a synthetic
    * root), so expat keeps its tables from one event to the next: reset per
@@ -575,18 +576,20 @@ static bool at(const char *q, const char *e, const char *lit, size_t n) {
  * ends the section, so what is read is what the parser would read. One
  * pass over the tags of the section.
  */
-bool vg_event_prescan_skips(const char *xml, size_t len) {
+enum { SCAN_UNSURE = -1, SCAN_KEEP = 0, SCAN_SKIP = 1 };
+
+static int prescan(const char *xml, size_t len) {
   const char *e = xml + len;
   if (len < 7 || memcmp(xml, "<Event", 6) != 0)
-    return false;
+    return SCAN_UNSURE;
   const char *s = memchr(xml, '>', len);
   if (s == NULL)
-    return false;
+    return SCAN_UNSURE;
   s++;
   while (s < e && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
     s++;
   if (!at(s, e, LIT("<System>")))
-    return false;
+    return SCAN_UNSURE;
   s += 8;
   const char *chan = NULL;
   size_t chan_len = 0;
@@ -595,51 +598,163 @@ bool vg_event_prescan_skips(const char *xml, size_t len) {
   for (;;) {
     const char *q = memchr(s, '<', (size_t)(e - s));
     if (q == NULL || q + 1 >= e)
-      return false;
+      return SCAN_UNSURE;
     s = q + 1;
     char c = q[1];
     if (c == '/') {
       if (at(q, e, LIT("</System>")))
         break;
     } else if (c == '!' || c == '?' || at(q, e, LIT("<System"))) {
-      return false;
+      return SCAN_UNSURE;
     } else if (at(q, e, LIT("<Channel"))) {
       if (++nchan > 1 || !at(q, e, LIT("<Channel>")))
-        return false;
+        return SCAN_UNSURE;
       chan = q + 9;
       const char *ce = memchr(chan, '<', (size_t)(e - chan));
       if (ce == NULL || !at(ce, e, LIT("</Channel>")) ||
           memchr(chan, '&', (size_t)(ce - chan)) != NULL)
-        return false;
+        return SCAN_UNSURE;
       chan_len = (size_t)(ce - chan);
       s = ce + 10;
     } else if (at(q, e, LIT("<EventID"))) {
       const char *d = q + 8;
       if (++nid > 1 || d >= e || (*d != '>' && *d != ' '))
-        return false;
+        return SCAN_UNSURE;
       d = memchr(d, '>', (size_t)(e - d));
       if (d == NULL)
-        return false;
+        return SCAN_UNSURE;
       const char *de = ++d;
       while (de < e && *de >= '0' && *de <= '9' && de - d < 9)
         id = id * 10 + (unsigned long)(*de++ - '0');
       if (de == d || !at(de, e, LIT("</EventID>")))
-        return false;
+        return SCAN_UNSURE;
       s = de + 10;
     }
   }
   if (nchan != 1 || nid != 1)
-    return false;
+    return SCAN_UNSURE;
 #define IS(name)                                                               \
   (chan_len == sizeof(name) - 1 && memcmp(chan, name, chan_len) == 0)
   if (IS("Microsoft-Windows-Backup"))
-    return false; /* every Level 1 to 3 event of it counts */
+    return SCAN_KEEP; /* every Level 1 to 3 event of it counts */
   if (IS("Application"))
-    return id != 12289;
+    return id != 12289 ? SCAN_SKIP : SCAN_KEEP;
   if (IS("System"))
-    return id != 6005 && id != 12;
+    return id != 6005 && id != 12 ? SCAN_SKIP : SCAN_KEEP;
 #undef IS
-  return true; /* a channel the tracker never reads */
+  return SCAN_SKIP; /* a channel the tracker never reads */
+}
+
+bool vg_event_prescan_skips(const char *xml, size_t len) {
+  return prescan(xml, len) == SCAN_SKIP;
+}
+
+/* Elements of System the parser never reads, cut before parsing. */
+static const char *const text_cut[] = {"Version", "Task", "Opcode", "Keywords",
+                                       "Computer"};
+static const char *const empty_cut[] = {"Correlation", "Execution", "Security"};
+
+static bool plain(char c) {
+  return c >= 0x20 && c <= 0x7e && c != '&' && c != '<';
+}
+
+/* The length of the letters at q. */
+static size_t name_len(const char *q, const char *e) {
+  const char *n = q;
+  while (n < e && ((*n >= 'A' && *n <= 'Z') || (*n >= 'a' && *n <= 'z')))
+    n++;
+  return (size_t)(n - q);
+}
+
+/*
+ * The end of the element at q (its "<") when it is one the parser never
+ * reads and it stands alone: <Name>text</Name> with printable ASCII text and
+ * no reference, or <Name a='v' .../> with distinct attribute names and such
+ * values. Cutting it then changes neither what the parser reads nor
+ * whether the event is well-formed. NULL otherwise.
+ */
+static const char *cuttable(const char *q, const char *e) {
+  const char *n = q + 1;
+  size_t nl = name_len(n, e);
+  for (size_t i = 0; i < sizeof(text_cut) / sizeof(text_cut[0]); i++) {
+    if (nl != strlen(text_cut[i]) || memcmp(n, text_cut[i], nl) != 0)
+      continue;
+    const char *t = n + nl;
+    if (t >= e || *t != '>')
+      return NULL;
+    for (t++; t < e && plain(*t); t++)
+      ;
+    if ((size_t)(e - t) < nl + 3 || t[0] != '<' || t[1] != '/' ||
+        memcmp(t + 2, n, nl) != 0 || t[2 + nl] != '>')
+      return NULL;
+    return t + nl + 3;
+  }
+  for (size_t i = 0; i < sizeof(empty_cut) / sizeof(empty_cut[0]); i++) {
+    if (nl != strlen(empty_cut[i]) || memcmp(n, empty_cut[i], nl) != 0)
+      continue;
+    const char *t = n + nl;
+    const char *names[4];
+    size_t lens[4], na = 0;
+    while (t < e && *t == ' ') {
+      t++;
+      size_t al = name_len(t, e);
+      if (al == 0 || na == 4)
+        return NULL;
+      for (size_t k = 0; k < na; k++)
+        if (lens[k] == al && memcmp(names[k], t, al) == 0)
+          return NULL;
+      names[na] = t;
+      lens[na++] = al;
+      t += al;
+      if ((size_t)(e - t) < 3 || t[0] != '=' || (t[1] != '\'' && t[1] != '"'))
+        return NULL;
+      char quote = t[1];
+      for (t += 2; t < e && plain(*t) && *t != quote; t++)
+        ;
+      if (t >= e || *t != quote)
+        return NULL;
+      t++;
+    }
+    if ((size_t)(e - t) < 2 || t[0] != '/' || t[1] != '>')
+      return NULL;
+    return t + 2;
+  }
+  return NULL;
+}
+
+/*
+ * For an event the pre-scan keeps after reading it for sure: a copy in
+ * p->trim without the System elements the parser never reads (a third of
+ * the bytes of a typical event). Returns false when there is nothing to
+ * cut.
+ */
+static bool trim_system(vg_evparser *p, const char *xml, size_t len) {
+  const char *e = xml + len;
+  const char *s = memchr(xml, '>', len);
+  if (s == NULL)
+    return false;
+  s = memchr(s, '<', (size_t)(e - s)); /* <System>, as the pre-scan saw */
+  if (s == NULL)
+    return false;
+  s += 8;
+  const char *copied = xml;
+  p->trim.len = 0;
+  for (;;) {
+    const char *q = memchr(s, '<', (size_t)(e - s));
+    if (q == NULL || at(q, e, LIT("</System>")))
+      break;
+    const char *end = cuttable(q, e);
+    if (end == NULL) {
+      s = q + 1;
+      continue;
+    }
+    if (gbuf_add(&p->trim, copied, (size_t)(q - copied)) != VG_OK)
+      return false;
+    copied = s = end;
+  }
+  if (copied == xml)
+    return false;
+  return gbuf_add(&p->trim, copied, (size_t)(e - copied)) == VG_OK;
 }
 
 void vg_evparser_set_prescan(vg_evparser *p, bool on) {
@@ -684,6 +799,7 @@ void vg_evparser_free(vg_evparser *p) {
   XML_ParserFree(p->xp);
   free(p->in.p);
   free(p->conv.p);
+  free(p->trim.p);
   free(p->vals.p);
   free(p->text.p);
   free(p);
@@ -788,12 +904,19 @@ static void frame_events(vg_evparser *p) {
         int k = classify(p, i);
         if (k == 2) {
           size_t end = i + 8;
-          if (p->prescan &&
-              vg_event_prescan_skips(p->in.p + p->frame, end - p->frame))
+          const char *ev = p->in.p + p->frame;
+          size_t evlen = end - p->frame;
+          int scan = p->prescan ? prescan(ev, evlen) : SCAN_UNSURE;
+          if (scan == SCAN_SKIP) {
             p->passed++;
-          else if (parse_event(p, p->in.p + p->frame, end - p->frame, false) !=
-                   VG_OK)
-            skip(p, p->frame, p->error);
+          } else {
+            if (scan == SCAN_KEEP && trim_system(p, ev, evlen)) {
+              ev = p->trim.p;
+              evlen = p->trim.len;
+            }
+            if (parse_event(p, ev, evlen, false) != VG_OK)
+              skip(p, p->frame, p->error);
+          }
           p->mode = M_SEEK;
           p->pos = end;
           continue;

@@ -658,9 +658,71 @@ static void test_utf16_export(void **st) {
   vg_evparser_free(p);
 }
 
+/*
+ * The pre-scan: events of other channels and ids are passed over, those
+ * that matter are parsed, the System elements the parser never reads are
+ * cut first only in their plain form (the same record results), and an
+ * event whose unread element is malformed is still rejected.
+ */
+static void test_prescan(void **st) {
+  (void)st;
+#define SYS(ch, id, extra)                                                     \
+  "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>"      \
+  "<System><Provider Name='P' Guid='{1}'/><EventID>" id "</EventID>"           \
+  "<Version>3</Version><Level>4</Level><Task>0</Task><Opcode>0</Opcode>"       \
+  "<Keywords>0x4000000000000000</Keywords><TimeCreated "                       \
+  "SystemTime='2016-11-13T09:23:21.208126900Z'/><EventRecordID>68"             \
+  "</EventRecordID><Correlation/><Execution ProcessID='1892' "                 \
+  "ThreadID='3520'/><Channel>" ch "</Channel>" extra "<Security "              \
+  "UserID='S-1-5-18'/></System><EventData><Data Name='BackupTime'>"            \
+  "2016-11-13T09:00:09.774395900Z</Data></EventData></Event>\n"
+  const char *in = SYS("Microsoft-Windows-Backup", "4",
+                       "<Computer>s1</Computer>") SYS("Application", "1000", "")
+      SYS("Application", "12289", "") SYS("System", "7036", "")
+          SYS("System", "6005", "") SYS("Security", "4624", "") SYS(
+              "Microsoft-Windows-Backup", "14", "<Computer>a&amp;b</Computer>")
+              SYS("Microsoft-Windows-Backup", "5", "<Computer>a&x;</Computer>");
+  for (int on = 0; on < 2; on++) {
+    struct sink k = {0};
+    vg_evparser *p = vg_evparser_new(collect, &k);
+    vg_evparser_set_prescan(p, on == 1);
+    assert_int_equal(vg_evparser_feed(p, in, strlen(in)), 0);
+    vg_evparser_finish(p);
+    /* The malformed 5 is rejected either way. */
+    assert_int_equal(vg_evparser_skipped(p), 1);
+    assert_int_equal(vg_evparser_passed(p), on ? 3 : 0);
+    assert_int_equal(k.n, on ? 4 : 7);
+    size_t want[] = {4, 12289, 6005, 14};
+    for (size_t i = 0, j = 0; i < k.n; i++) {
+      if (on)
+        assert_int_equal(k.ev[i].id, want[j++]);
+      assert_int_equal(k.ev[i].record, 68);
+      assert_int_equal(k.ev[i].level, 4);
+      assert_string_equal(k.ev[i].backup_time,
+                          "2016-11-13T09:00:09.774395900Z");
+    }
+    vg_evparser_free(p);
+    sink_free(&k);
+  }
+  assert_true(vg_event_prescan_skips(SYS("System", "7036", ""),
+                                     strlen(SYS("System", "7036", ""))));
+  /* Unsure forms are parsed: a comment, two Channel, EventID with spaces. */
+  const char *unsure[] = {
+      SYS("System", "7036", "<!-- x -->"),
+      SYS("System", "7036", "<Channel>System</Channel>"),
+      "<Event><System><EventID> 7036 </EventID><Channel>System</Channel>"
+      "</System></Event>",
+      "<Event><Foo/><System><EventID>7036</EventID><Channel>System</Channel>"
+      "</System></Event>"};
+  for (size_t i = 0; i < sizeof(unsure) / sizeof(unsure[0]); i++)
+    assert_false(vg_event_prescan_skips(unsure[i], strlen(unsure[i])));
+#undef SYS
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_rooted_export, setup),
+      cmocka_unit_test_setup(test_prescan, setup),
       cmocka_unit_test_setup(test_unnamed_data_joined, setup),
       cmocka_unit_test_setup(test_no_root_and_comments, setup),
       cmocka_unit_test_setup(test_bytewise_feeding, setup),
