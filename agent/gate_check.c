@@ -26,6 +26,10 @@ struct vg_gate_check {
   vg_gate_cb cb;
   void *ud;
   vg_cmd_proc *proc;
+  /* The last warning logged; a warning that holds across checks is logged
+   * once, again when it changes, and forgotten after a check without one. */
+  char last_warn[512];
+  bool warned;
   /* Interactive sessions seen since, in the slot starting at sessions_slot. */
   vg_wall_t sessions_slot, sessions_since;
 };
@@ -69,6 +73,21 @@ static void block(vg_gate_check *g, const char *gate, const char *fmt, ...) {
   g->res.allow = false;
 }
 
+static void warn(vg_gate_check *g, const char *fmt, ...) VG_PRINTF(2, 3);
+
+static void warn(vg_gate_check *g, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  g->warned = true;
+  if (strcmp(msg, g->last_warn) == 0)
+    return;
+  snprintf(g->last_warn, sizeof(g->last_warn), "%s", msg);
+  vg_log_warn(VG_EV_GATE_WARNING, "%s", msg);
+}
+
 /* True when the chain should stop (a gate blocked and this is no rehearsal). */
 static bool stop_here(const vg_gate_check *g) {
   return !g->res.allow && !g->in.dry_run;
@@ -76,6 +95,8 @@ static bool stop_here(const vg_gate_check *g) {
 
 static void finish(vg_gate_check *g) {
   g->busy = false;
+  if (!g->warned)
+    g->last_warn[0] = '\0';
   g->proc = NULL;
   struct vg_gate_result res = g->res;
   g->cb(g->ud, &res);
@@ -100,10 +121,10 @@ static void check_sessions(vg_gate_check *g) {
   char who[512];
   int n = vg_plat_active_sessions(who, sizeof(who));
   if (n < 0) {
-    vg_log_warn(VG_EV_GATE_WARNING,
-                "interactive sessions could not be listed (%s); the gate does "
-                "not hold the reboot",
-                vg_strerror(n));
+    warn(g,
+         "interactive sessions could not be listed (%s); the gate does "
+         "not hold the reboot",
+         vg_strerror(n));
     return;
   }
   if (n == 0) {
@@ -135,8 +156,7 @@ static void check_processes(vg_gate_check *g) {
   int rc = vg_plat_process_running(c->processes, c->nprocesses, found,
                                    sizeof(found));
   if (rc < 0) {
-    vg_log_warn(VG_EV_GATE_WARNING, "processes could not be listed (%s)",
-                vg_strerror(rc));
+    warn(g, "processes could not be listed (%s)", vg_strerror(rc));
     block(g, "processes", "the process list could not be read (%s)",
           vg_strerror(rc));
   } else if (rc == 1) {
@@ -153,9 +173,8 @@ static void on_command(void *ud, const struct vg_cmd_result *r) {
              r->exit_status == VG_CMD_EXIT_POSTPONE) {
     block(g, "command", "exit status 75 (postpone)");
   } else {
-    vg_log_warn(VG_EV_GATE_WARNING,
-                "gate command: %s (postponed; 0 allows, 75 postpones)",
-                r->describe);
+    warn(g, "gate command: %s (postponed; 0 allows, 75 postpones)",
+         r->describe);
     block(g, "command", "%s", r->describe);
   }
   if (stop_here(g)) {
@@ -174,8 +193,7 @@ static void step_command(vg_gate_check *g) {
   int rc = vg_cmd_start(g->in.loop, &c->command, &g->in.env, on_command, g,
                         &g->proc);
   if (rc != 0) {
-    vg_log_warn(VG_EV_GATE_WARNING, "gate command not started: %s",
-                vg_strerror(rc));
+    warn(g, "gate command not started: %s", vg_strerror(rc));
     block(g, "command", "not started (%s)", vg_strerror(rc));
     if (stop_here(g)) {
       finish(g);
@@ -188,8 +206,8 @@ static void step_command(vg_gate_check *g) {
 /* Alertmanager could not give an answer: on_error decides. */
 static void am_error(vg_gate_check *g, const char *why) {
   const struct vg_am_gate *am = &vg_policy_gates(g->in.policy)->alertmanager;
-  vg_log_warn(VG_EV_GATE_WARNING, "Alertmanager could not be asked: %s (%s)",
-              why, am->block_on_error ? "on_error: block" : "on_error: allow");
+  warn(g, "Alertmanager could not be asked: %s (%s)", why,
+       am->block_on_error ? "on_error: block" : "on_error: allow");
   if (am->block_on_error)
     block(g, "alertmanager", "could not be asked (%s)", why);
 }
@@ -260,6 +278,7 @@ int vg_gate_check_run(vg_gate_check *g, const struct vg_gate_input *in,
   g->res.allow = true;
   g->cb = cb;
   g->ud = ud;
+  g->warned = false;
   check_sessions(g);
   if (!stop_here(g))
     check_processes(g);
