@@ -96,6 +96,11 @@ struct vg_agent {
   vg_wall_t gates_dry_until; /* dry run: gates rehearsed for this slot */
   vg_wall_t hook_dry_until;  /* dry run: pre-reboot hook rehearsed */
   bool boot_duties_busy;     /* the post-boot hook or expiry is running */
+  /* The state file as the agent last loaded, wrote or took over (NULL: no
+   * file known). A file on disk that differs was written by someone else
+   * (vssguard reset, pause, resume, reboot --next-slot): see take_over. */
+  char *disk_text;
+  size_t disk_len;
 };
 
 static char *dup_str(const char *s) {
@@ -138,10 +143,38 @@ static void note_boot_ident(vg_agent *a) {
     vg_state_set_boot_ident(a->state, a->ops->now(a->ops->ud), &bi);
 }
 
-/* Saves the state. Returns 0 or the error, which is logged each time. */
+static bool take_over(vg_agent *a);
+
+/* Remembers text (malloc'd, now owned) as the state file's content. */
+static void keep_disk_text(vg_agent *a, char *text, size_t len) {
+  free(a->disk_text);
+  a->disk_text = text;
+  a->disk_len = len;
+}
+
+/*
+ * Saves the state. Returns 0 or the error, which is logged each time.
+ * An administrator's request written into the file since the agent last
+ * read or wrote it is taken over first, so a save never undoes it. What
+ * remains: a command that writes the file between take_over's read and the
+ * rename below (microseconds) is still replaced; its request is lost and the
+ * command must be run again. A lock between the agent and the commands
+ * would close it; the window is too small to justify one.
+ */
 static int save_state(vg_agent *a) {
   note_boot_ident(a);
-  int rc = vg_state_save(a->state, a->state_path);
+  if (take_over(a)) {
+    a->dirty = true;
+    a->again = true; /* decide again with the administrator's request */
+  }
+  char *text = vg_state_serialize(a->state);
+  size_t len = text != NULL ? strlen(text) : 0;
+  int rc =
+      text != NULL ? vg_state_write_text(text, len, a->state_path) : VG_ENOMEM;
+  if (rc == 0)
+    keep_disk_text(a, text, len);
+  else
+    free(text);
   if (rc != 0) {
     a->save_failed = true;
     vg_log_error(VG_EV_STATE_ERROR,
@@ -717,6 +750,17 @@ static void stage_shutdown(vg_agent *a) {
   vg_wall_t now = a->ops->now(a->ops->ud);
   char msg[512];
   clear_note(a);
+  /* The last moment an administrator's pause or reset can arrive without a
+   * reload: taken over, the evaluation decides again. */
+  if (take_over(a)) {
+    a->dirty = true;
+    save_state(a);
+    vg_log_info(VG_EV_POSTPONED, "reboot postponed: an administrator's "
+                                 "request was taken over from the state file");
+    fleet_release_unused(a, "an administrator's request was taken over");
+    a->again = true;
+    return;
+  }
   if (a->cfg.dry_run || vg_policy_dry_run(a->policy)) {
     /* Once per slot: then wait for its end, where the next slot is
      * planned. */
@@ -1366,9 +1410,18 @@ static int start_count_only(vg_agent *a, const vg_diags *d, int rc) {
 static int load_state(vg_agent *a) {
   char err[512];
   err[0] = '\0';
-  int rc = vg_state_load(a->state_path, &a->state, err, sizeof(err));
-  if (rc == 0)
-    return 0;
+  char *text = NULL;
+  size_t len = 0;
+  int rc = vg_state_read_file(a->state_path, &text, &len, err, sizeof(err));
+  if (rc == 0) {
+    rc = vg_state_load_string(a->state_path, text, len, &a->state, err,
+                              sizeof(err));
+    if (rc == 0) {
+      keep_disk_text(a, text, len); /* the first save compares with it */
+      return 0;
+    }
+    free(text);
+  }
   if (rc != VG_ENOENT) {
     vg_log_error(VG_EV_STATE_ERROR, "state file %s unusable (%s): %s",
                  a->state_path, vg_strerror(rc), err[0] ? err : "no detail");
@@ -1395,6 +1448,7 @@ static void release(vg_agent *a) {
     vg_evparser_free(a->parser);
   if (a->state != NULL)
     vg_state_free(a->state);
+  free(a->disk_text);
   if (a->policy != NULL)
     vg_policy_free(a->policy);
   free(a->policy_path);
@@ -1624,23 +1678,17 @@ void vg_agent_on_event(vg_agent *a, const struct vg_event *ev) {
 
 /*
  * `vssguard reset` clears the reboot-loop guard in the state file; a running
- * agent takes that over on reload, or its next save would undo the reset.
+ * agent takes that over (take_over), or its next save would undo the reset.
  */
-static void adopt_guard_reset(vg_agent *a) {
+static bool adopt_guard_reset(vg_agent *a, const vg_state *disk) {
   if (!vg_state_locked(a->state))
-    return;
-  vg_state *disk = NULL;
-  char err[256];
-  if (vg_state_load(a->state_path, &disk, err, sizeof(err)) != 0)
-    return;
-  if (!vg_state_locked(disk) && vg_state_pending_attempts(disk) == 0) {
-    vg_state_reset_guard(a->state);
-    a->dirty = true;
-    save_state(a);
-    vg_log_info(VG_EV_RESET, "reboot guard reset by an administrator: "
-                             "reboots are allowed again");
-  }
-  vg_state_free(disk);
+    return false;
+  if (vg_state_locked(disk) || vg_state_pending_attempts(disk) != 0)
+    return false;
+  vg_state_reset_guard(a->state);
+  vg_log_info(VG_EV_RESET, "reboot guard reset by an administrator: "
+                           "reboots are allowed again");
+  return true;
 }
 
 /* Logs the administrators' requests in force: at start and on a change. */
@@ -1678,30 +1726,65 @@ static bool admin_equal(const struct vg_admin *x, const struct vg_admin *y) {
 /*
  * `vssguard reboot --next-slot`, `pause` and `resume` write the
  * administrators' lines of the state file; a running agent takes them over
- * on reload, as it does a reset, or its next save would undo them.
+ * (take_over), as it does a reset, or its next save would undo them.
  */
-static void adopt_admin(vg_agent *a) {
-  vg_state *disk = NULL;
-  char err[256];
-  if (vg_state_load(a->state_path, &disk, err, sizeof(err)) != 0)
-    return;
+static bool adopt_admin(vg_agent *a, const vg_state *disk) {
   struct vg_admin old, cur;
   vg_state_admin(a->state, &old);
   vg_state_admin(disk, &cur);
-  vg_state_free(disk);
   if (admin_equal(&old, &cur))
-    return;
+    return false;
   vg_state_set_admin(a->state, &cur);
-  a->dirty = true;
-  save_state(a);
   log_admin(a, &old, &cur);
+  return true;
+}
+
+/*
+ * Takes over what an administrator's command wrote into the state file: on
+ * a reload request, and before every save. The file is compared, byte for
+ * byte (no inode: the same on Windows), with what the agent last loaded,
+ * wrote or took over; only a file someone else wrote is read, and each such
+ * write is taken over once (a request the agent later ends itself, such as
+ * an expired pause, is not brought back). No file known (none at start, or
+ * an unusable one set aside): any file found is someone else's. A missing
+ * or unreadable file has nothing to take over. Returns true when the
+ * agent's state changed (not yet saved).
+ */
+static bool take_over(vg_agent *a) {
+  char *text = NULL;
+  size_t len = 0;
+  char err[256];
+  if (vg_state_read_file(a->state_path, &text, &len, err, sizeof(err)) != 0)
+    return false;
+  if (a->disk_text != NULL && len == a->disk_len &&
+      memcmp(text, a->disk_text, len) == 0) {
+    free(text);
+    return false;
+  }
+  vg_state *disk = NULL;
+  int rc =
+      vg_state_load_string(a->state_path, text, len, &disk, err, sizeof(err));
+  keep_disk_text(a, text, len);
+  if (rc != 0) {
+    vg_log_warn(VG_EV_STATE_ERROR,
+                "state file %s was changed by someone else and is unusable "
+                "(%s); it is replaced by the agent's state",
+                a->state_path, err[0] ? err : vg_strerror(rc));
+    return false;
+  }
+  bool changed = adopt_guard_reset(a, disk);
+  changed = adopt_admin(a, disk) || changed;
+  vg_state_free(disk);
+  return changed;
 }
 
 int vg_agent_reload(vg_agent *a) {
   vg_policy *np = NULL;
   vg_diags d = {0};
-  adopt_guard_reset(a);
-  adopt_admin(a);
+  if (take_over(a)) {
+    a->dirty = true;
+    save_state(a);
+  }
   int rc = vg_policy_load_effective(a->policy_path, &np, &d);
   if (rc != 0) {
     if (log_policy_errors(a, &d, rc))

@@ -836,8 +836,10 @@ int vg_state_load_string(const char *name, const char *buf, size_t len,
   return VG_OK;
 }
 
-int vg_state_load(const char *path, vg_state **out, char *err, size_t errlen) {
-  *out = NULL;
+int vg_state_read_file(const char *path, char **text, size_t *len_out,
+                       char *err, size_t errlen) {
+  *text = NULL;
+  *len_out = 0;
   if (err != NULL && errlen > 0)
     err[0] = '\0';
   FILE *f = vg_plat_fopen(path, "rb");
@@ -880,6 +882,18 @@ int vg_state_load(const char *path, vg_state **out, char *err, size_t errlen) {
     free(buf);
     return rc;
   }
+  *text = buf;
+  *len_out = len;
+  return VG_OK;
+}
+
+int vg_state_load(const char *path, vg_state **out, char *err, size_t errlen) {
+  *out = NULL;
+  char *buf;
+  size_t len;
+  int rc = vg_state_read_file(path, &buf, &len, err, errlen);
+  if (rc != VG_OK)
+    return rc;
   rc = vg_state_load_string(path, buf, len, out, err, errlen);
   free(buf);
   return rc;
@@ -901,21 +915,23 @@ static void slow_write_hook(void) {
 }
 
 int vg_state_save(const vg_state *s, const char *path) {
+  char *text = vg_state_serialize(s);
+  if (text == NULL)
+    return VG_ENOMEM;
+  int rc = vg_state_write_text(text, strlen(text), path);
+  free(text);
+  return rc;
+}
+
+int vg_state_write_text(const char *text, size_t len, const char *path) {
   char tmp[4096];
   int n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
   if (n < 0 || (size_t)n >= sizeof(tmp))
     return VG_EIO;
-  char *text = vg_state_serialize(s);
-  if (text == NULL)
-    return VG_ENOMEM;
-  size_t len = strlen(text);
   FILE *f = vg_plat_fopen(tmp, "wb");
-  if (f == NULL) {
-    free(text);
+  if (f == NULL)
     return VG_EIO;
-  }
   bool ok = fwrite(text, 1, len, f) == len;
-  free(text);
   ok = vg_plat_fsync(f) == VG_OK && ok;
   ok = fclose(f) == 0 && ok;
   if (ok) {

@@ -44,6 +44,14 @@ int vg_state_save(const vg_state *s, const char *path);
 /* Serializes to a malloc'd string (caller frees). */
 char *vg_state_serialize(const vg_state *s);
 
+/* The bytes of a state file, as read by vg_state_load, in a malloc'd buffer
+ * (*text, *len; caller frees). Returns 0, VG_ENOENT, VG_EIO or VG_ENOMEM. */
+int vg_state_read_file(const char *path, char **text, size_t *len, char *err,
+                       size_t errlen);
+
+/* Writes serialized text to path as vg_state_save does. */
+int vg_state_write_text(const char *text, size_t len, const char *path);
+
 /* Renames a corrupt state aside as "path.corrupt". Returns 0 or VG_EIO. */
 int vg_state_quarantine(const char *path);
 

@@ -601,6 +601,102 @@ static void test_corrupt_state_quarantined(void **st) {
   assert_true(file_has(x->state, "count 0\n"));
 }
 
+/* ---- administrators' commands while the agent runs (no reload) ------- */
+
+/* What `vssguard pause --until` does: read the file, set the pause, save. */
+static void cli_pause(struct fx *x, vg_wall_t until) {
+  vg_state *s = NULL;
+  char err[256];
+  assert_int_equal(vg_state_load(x->state, &s, err, sizeof(err)), 0);
+  struct vg_admin ad;
+  vg_state_admin(s, &ad);
+  ad.paused = true;
+  ad.paused_until = until;
+  ad.paused_at = fk.wall;
+  snprintf(ad.pause_reason, sizeof(ad.pause_reason), "quarter end");
+  vg_state_set_admin(s, &ad);
+  assert_int_equal(vg_state_save(s, x->state), 0);
+  vg_state_free(s);
+}
+
+/* What `vssguard reset` does. */
+static void cli_reset(struct fx *x) {
+  vg_state *s = NULL;
+  char err[256];
+  assert_int_equal(vg_state_load(x->state, &s, err, sizeof(err)), 0);
+  vg_state_reset_guard(s);
+  assert_int_equal(vg_state_save(s, x->state), 0);
+  vg_state_free(s);
+}
+
+static bool disk_paused(struct fx *x, vg_wall_t now) {
+  vg_state *s = NULL;
+  char err[256];
+  assert_int_equal(vg_state_load(x->state, &s, err, sizeof(err)), 0);
+  bool p = vg_state_paused(s, now);
+  vg_state_free(s);
+  return p;
+}
+
+/*
+ * A pause written into the state file while the agent runs, then a run
+ * that makes the agent save, and no reload: the save takes the pause over
+ * instead of writing it away, and the due moment reboots nothing.
+ */
+static void test_pause_survives_save(void **st) {
+  struct fx *x = *st;
+  unsigned long long rec = 1;
+  start(x);
+  runs(x, base() - 5 * H, 2, &rec);
+  cli_pause(x, base() + DAY);
+  runs(x, base() - 2 * H, 1, &rec); /* counted and saved: 3/3 */
+  assert_int_equal(log_count(VG_EV_RUN_COUNTED, "run counted: 3/3"), 1);
+  assert_true(file_has(x->state, "count 3\n"));
+  assert_true(disk_paused(x, base() + 2 * H));
+  assert_int_equal(log_count(VG_EV_PAUSED, "quarter end"), 1);
+  at(x, base() + 2 * H);
+  at(x, base() + 3 * H);
+  assert_int_equal(fk.reboots, 0);
+  assert_true(disk_paused(x, base() + 3 * H));
+  /* The pause over, the next slot reboots. */
+  at(x, base() + DAY + 2 * H);
+  assert_int_equal(fk.reboots, 1);
+}
+
+/* The pause arrives just before the due moment, with no event and no
+ * reload in between: the last look before the reboot call takes it over. */
+static void test_pause_before_due_moment(void **st) {
+  struct fx *x = *st;
+  unsigned long long rec = 1;
+  start(x);
+  runs(x, base() - 5 * H, 3, &rec);
+  assert_true(file_has(x->state, "scheduled "));
+  cli_pause(x, base() + DAY);
+  at(x, base() + 2 * H);
+  assert_int_equal(fk.reboots, 0);
+  assert_true(disk_paused(x, base() + 2 * H));
+  assert_false(file_has(x->state, "\nreboot "));
+}
+
+/* `vssguard reset` while the guard holds, then a save: the reset stays. */
+static void test_reset_survives_save(void **st) {
+  struct fx *x = *st;
+  unsigned long long rec = 1;
+  start(x);
+  runs(x, base() - 5 * H, 3, &rec);
+  for (int d = 0; d < 5; d++)
+    at(x, base() + d * DAY + 2 * H + 5);
+  assert_int_equal(fk.reboots, VG_STATE_MAX_ATTEMPTS);
+  assert_true(file_has(x->state, "locked 1\n"));
+  at(x, base() + 4 * DAY + 6 * H); /* after the slot */
+  cli_reset(x);
+  runs(x, base() + 4 * DAY + 5 * H, 1, &rec); /* a run: the agent saves */
+  assert_false(file_has(x->state, "locked 1\n"));
+  assert_int_equal(log_count(VG_EV_RESET, "reset by an administrator"), 1);
+  at(x, base() + 5 * DAY + 2 * H + 5);
+  assert_int_equal(fk.reboots, VG_STATE_MAX_ATTEMPTS + 1);
+}
+
 /*
  * An invalid policy at start: the agent runs in count-only mode (counts,
  * saves, never reboots), logs the same errors once, and takes a valid
@@ -679,6 +775,12 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_state_not_saved_holds_reboot, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_clock_step_is_no_boot, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_pause_survives_save, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_pause_before_due_moment, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_reset_survives_save, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_corrupt_state_quarantined, setup,
                                       teardown),
