@@ -17,6 +17,9 @@
 
 #include <cmocka.h>
 #include <uv.h>
+#ifdef _WIN32
+#include <windows.h>
+#endif
 
 #include "vssguard/agent.h"
 #include "vssguard/log.h"
@@ -454,6 +457,12 @@ static void test_min_uptime_waits(void **st) {
   assert_int_equal(fk.reboots, 1);
 }
 
+/* A failure detector for test_timer_fires, not a timer of the test: the
+ * reboot is due one second after the loop starts. */
+#define TIMER_FIRES_BOUND_MS 120000
+
+static uv_timer_t timer_fires_guard;
+
 /* The timer really fires: the fake clock runs with real time from one
  * second before the slot, and the loop alone brings the reboot. */
 static void test_timer_fires(void **st) {
@@ -463,6 +472,8 @@ static void test_timer_fires(void **st) {
   uv_timer_init(&x->loop, &stop);
   stop.data = x;
   fk.stop_timer = &stop;
+  uv_timer_init(&x->loop, &timer_fires_guard);
+  timer_fires_guard.data = x;
   start(x);
   runs(x, base() - 5 * H, 3, &rec);
   fk.running = true;
@@ -470,18 +481,26 @@ static void test_timer_fires(void **st) {
   fk.wall = base() + 2 * H - 1;
   vg_agent_evaluate(x->agent);
   assert_int_equal(fk.reboots, 0);
+  uv_update_time(&x->loop);
+  uv_timer_start(&timer_fires_guard, stop_cb, TIMER_FIRES_BOUND_MS, 0);
   uv_run(&x->loop, UV_RUN_DEFAULT);
-  /* stop_cb stopped the agent and closed the test timer. */
+  /* stop_cb stopped the agent and closed both test timers. */
   assert_int_equal(fk.reboots, 1);
   assert_true(fk.reboot_at[0] >= base() + 2 * H);
   vg_agent_free(x->agent);
   x->agent = NULL;
 }
 
+/* Run by the reboot call (at once) or by the guard (no reboot came). */
 static void stop_cb(uv_timer_t *t) {
   struct fx *x = t->data;
+  if (t == &timer_fires_guard)
+    print_error("no reboot within %d s of the slot\n",
+                TIMER_FIRES_BOUND_MS / 1000);
   vg_agent_stop(x->agent);
-  uv_close((uv_handle_t *)t, NULL);
+  uv_close((uv_handle_t *)fk.stop_timer, NULL);
+  uv_close((uv_handle_t *)&timer_fires_guard, NULL);
+  fk.stop_timer = NULL;
 }
 
 /* A reboot pending hours ahead arms no loop timer (uv_backend_timeout is
@@ -757,7 +776,30 @@ static void test_untrusted_policy_counts_only(void **st) {
 }
 #endif
 
+#ifdef _WIN32
+/* The agent applies the machine's Group Policy over the test policy; under
+ * Wine the wine.gpo_* tests write it in the shared prefix (CTest keeps them
+ * apart from this test with RESOURCE_LOCK vg_wine_prefix). Returns whether
+ * the key is absent, saying why the tests cannot run otherwise. */
+static bool no_group_policy(void) {
+  HKEY k;
+  if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Policies\\VssGuard", 0,
+                    KEY_READ, &k) != ERROR_SUCCESS)
+    return true;
+  RegCloseKey(k);
+  fprintf(stderr, "test_agent: HKLM\\SOFTWARE\\Policies\\VssGuard exists: "
+                  "Group Policy would override the test policy; delete it\n");
+  return false;
+}
+#else
+static bool no_group_policy(void) {
+  return true;
+}
+#endif
+
 int main(void) {
+  if (!no_group_policy())
+    return 1;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_reboot_once_at_slot, setup,
                                       teardown),
