@@ -21,6 +21,8 @@
 struct vg_gate_check {
   bool busy;
   struct vg_gate_input in;
+  /* The gates as the check started: a reload frees the policy meanwhile. */
+  struct vg_gates cfg;
   char instance[256];
   struct vg_gate_result res;
   vg_gate_cb cb;
@@ -115,7 +117,7 @@ static void fmt_dur(int64_t s, char *buf, size_t len) {
 }
 
 static void check_sessions(vg_gate_check *g) {
-  const struct vg_gates *c = vg_policy_gates(g->in.policy);
+  const struct vg_gates *c = &g->cfg;
   if (!c->sessions)
     return;
   char who[512];
@@ -149,7 +151,7 @@ static void check_sessions(vg_gate_check *g) {
 }
 
 static void check_processes(vg_gate_check *g) {
-  const struct vg_gates *c = vg_policy_gates(g->in.policy);
+  const struct vg_gates *c = &g->cfg;
   if (c->nprocesses == 0)
     return;
   char found[VG_PROCESS_NAME_MAX + 1];
@@ -185,7 +187,7 @@ static void on_command(void *ud, const struct vg_cmd_result *r) {
 }
 
 static void step_command(vg_gate_check *g) {
-  const struct vg_gates *c = vg_policy_gates(g->in.policy);
+  const struct vg_gates *c = &g->cfg;
   if (!c->command.set) {
     step_alertmanager(g);
     return;
@@ -205,7 +207,7 @@ static void step_command(vg_gate_check *g) {
 
 /* Alertmanager could not give an answer: on_error decides. */
 static void am_error(vg_gate_check *g, const char *why) {
-  const struct vg_am_gate *am = &vg_policy_gates(g->in.policy)->alertmanager;
+  const struct vg_am_gate *am = &g->cfg.alertmanager;
   warn(g, "Alertmanager could not be asked: %s (%s)", why,
        am->block_on_error ? "on_error: block" : "on_error: allow");
   if (am->block_on_error)
@@ -214,7 +216,7 @@ static void am_error(vg_gate_check *g, const char *why) {
 
 static void on_alerts(void *ud, const vg_http_resp *r) {
   vg_gate_check *g = ud;
-  const struct vg_am_gate *am = &vg_policy_gates(g->in.policy)->alertmanager;
+  const struct vg_am_gate *am = &g->cfg.alertmanager;
   char why[300];
   if (r->err != 0) {
     am_error(g, r->errmsg);
@@ -241,7 +243,7 @@ static void on_alerts(void *ud, const vg_http_resp *r) {
 }
 
 static void step_alertmanager(vg_gate_check *g) {
-  const struct vg_am_gate *am = &vg_policy_gates(g->in.policy)->alertmanager;
+  const struct vg_am_gate *am = &g->cfg.alertmanager;
   if (!am->set) {
     finish(g);
     return;
@@ -271,6 +273,8 @@ int vg_gate_check_run(vg_gate_check *g, const struct vg_gate_input *in,
     return VG_EBUSY;
   g->busy = true;
   g->in = *in;
+  g->cfg = *vg_policy_gates(in->policy);
+  g->in.policy = NULL; /* read here only */
   snprintf(g->instance, sizeof(g->instance), "%s",
            in->instance != NULL ? in->instance : "");
   g->in.instance = g->instance;

@@ -20,7 +20,7 @@
 
 struct vg_gate_input {
   uv_loop_t *loop;
-  const vg_policy *policy; /* must outlive the check */
+  const vg_policy *policy; /* its gates are copied at the start */
   const char *instance;    /* this machine's DNS name */
   struct vg_cmd_env env;   /* for the veto command */
   vg_wall_t now;
