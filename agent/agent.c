@@ -974,6 +974,33 @@ static void gates_start(vg_agent *a) {
   a->in_gates = false;
 }
 
+/* The silence request took time (a reload, the slot's end, a blackout may
+ * have come meanwhile): every check again before the shutdown call. */
+static void after_silence(vg_agent *a) {
+  vg_wall_t now = a->ops->now(a->ops->ud);
+  struct vg_decide_input in;
+  struct vg_decision d;
+  memset(&in, 0, sizeof(in));
+  in.policy = a->policy;
+  in.state = a->state;
+  in.now = now;
+  in.seed = a->seed;
+  if (a->ops->boot_time(a->ops->ud, &in.boot_time) != 0)
+    in.boot_time = vg_state_boot_time(a->state);
+  vg_decide(&in, &d);
+  if (d.action != VG_ACT_REBOOT || !a->policy_trusted || a->count_only ||
+      vg_state_locked(a->state)) {
+    vg_log_info(VG_EV_POSTPONED,
+                "reboot postponed: the checks no longer pass after the "
+                "silence request (%s)",
+                d.why);
+    fleet_release_unused(a, "the checks no longer passed after the silence");
+    a->again = true;
+    return;
+  }
+  stage_shutdown(a);
+}
+
 static void on_silence(void *ud, const char *id) {
   vg_agent *a = ud;
   a->due_busy = false;
@@ -990,7 +1017,7 @@ static void on_silence(void *ud, const char *id) {
                   id, a->instance, t);
     }
   }
-  continue_from_callback(a, stage_shutdown);
+  continue_from_callback(a, after_silence);
 }
 
 /* After the hook: the silence, then the shutdown call. */

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The silence request is the last network step before the shutdown call:
+# when its answer comes, every check is made again. Here an Alertmanager
+# stand-in on 127.0.0.1 answers the silence 4 s late and meanwhile the
+# policy is reloaded with the window closed: no reboot, event 1009.
+source "$(dirname "$0")/../integration/lib.sh"
+
+command -v python3 >/dev/null || { echo "SKIP: python3 not found; not a pass" >&2; exit 77; }
+dir=$vg_work/sil
+mkdir -p "$dir"
+cat >"$dir/am.py" <<'PY'
+import http.server, sys, time, os
+d = sys.argv[1]
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(n)
+        body = b"{}"
+        if self.path.endswith("/silences"):
+            open(os.path.join(d, "silence.asked"), "w").close()
+            time.sleep(4)
+            body = b'{"silenceID":"5f1e0c2a-0000-4000-8000-000000000001"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(os.path.join(d, "port"), "w").write(str(s.server_address[1]))
+s.serve_forever()
+PY
+python3 "$dir/am.py" "$dir" &
+am_pid=$!
+vg_cleanups+=("kill $am_pid 2>/dev/null; wait $am_pid 2>/dev/null")
+for i in $(seq 1 100); do [ -s "$dir/port" ] && break; sleep 0.1; done
+[ -s "$dir/port" ] || vg_fail "the Alertmanager stand-in did not start"
+notify="notify: { alertmanager: { url: 'http://127.0.0.1:$(cat "$dir/port")/', silence: 10m } }"
+
+vg_policy "$dir/policy.yaml" 3 "$notify"
+vg_reboot_logger "$dir/reboot.sh" "$dir/reboots"
+t0=$(($(date +%s) - 300))
+vg_rec=1
+{
+  vg_backup_run "$t0"
+  vg_backup_run $((t0 + 60))
+  vg_backup_run $((t0 + 120))
+} >"$dir/events.xml"
+vg_run_agent "$vg_work/sil.log" --policy "$dir/policy.yaml" \
+  --state "$dir/state" --events-follow "$dir/events.xml" \
+  --reboot-command "$dir/reboot.sh"
+pid=$vg_agent_pid
+for i in $(seq 1 300); do [ -e "$dir/silence.asked" ] && break; sleep 0.1; done
+[ -e "$dir/silence.asked" ] || vg_fail "no silence was asked for within 30 s"
+# While the silence request waits: the window now opens in two hours.
+vg_window_policy "$dir/policy.yaml" $(($(date +%s) + 7200)) "$notify"
+kill -HUP "$pid"
+vg_wait_log "reloaded" "$vg_work/sil.log" 10 || vg_fail "no reload logged"
+vg_wait_log "\[1039\] silence .* created" "$vg_work/sil.log" 15 || vg_fail "the silence answer was not taken"
+sleep 2
+[ -s "$dir/reboots" ] && vg_fail "rebooted outside the window after the silence answer"
+grep -Eq "\[1009\] reboot postponed: the checks no longer pass" "$vg_work/sil.log" ||
+  vg_fail "no postponement (1009) after the silence answer"
+vg_stop_agent "$pid"
+echo "ok: a window closed by a reload during the silence request: no reboot, 1009"
