@@ -923,11 +923,38 @@ int vg_state_save(const vg_state *s, const char *path) {
   return rc;
 }
 
+static int write_via(const char *text, size_t len, const char *path,
+                     const char *tmp);
+
 int vg_state_write_text(const char *text, size_t len, const char *path) {
   char tmp[4096];
   int n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
   if (n < 0 || (size_t)n >= sizeof(tmp))
     return VG_EIO;
+  return write_via(text, len, path, tmp);
+}
+
+/*
+ * The administrators' commands write through a temporary file of their own
+ * (path.<pid>.tmp): sharing path.tmp with a running agent that saves at the
+ * same moment mixed both writes into one file.
+ */
+int vg_state_save_cmd(const vg_state *s, const char *path) {
+  char tmp[4096];
+  int n = snprintf(tmp, sizeof(tmp), "%s.%lu.tmp", path,
+                   (unsigned long)uv_os_getpid());
+  if (n < 0 || (size_t)n >= sizeof(tmp))
+    return VG_EIO;
+  char *text = vg_state_serialize(s);
+  if (text == NULL)
+    return VG_ENOMEM;
+  int rc = write_via(text, strlen(text), path, tmp);
+  free(text);
+  return rc;
+}
+
+static int write_via(const char *text, size_t len, const char *path,
+                     const char *tmp) {
   FILE *f = vg_plat_fopen(tmp, "wb");
   if (f == NULL)
     return VG_EIO;

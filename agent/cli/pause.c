@@ -74,7 +74,7 @@ static int cmd_pause(const struct cmd *c, int argc, char **argv) {
   snprintf(ad.pause_reason, sizeof(ad.pause_reason), "%s",
            reason ? reason : "");
   vg_state_set_admin(s, &ad);
-  if (vg_state_save(s, spath) != 0) {
+  if (vg_state_save_cmd(s, spath) != 0) {
     fprintf(stderr, "vssguard: %s: cannot write the state\n", spath);
     vg_state_free(s);
     return VG_EXIT_FAIL;
@@ -111,7 +111,7 @@ static int cmd_resume(const struct cmd *c, int argc, char **argv) {
   ad.paused_until = ad.paused_at = 0;
   ad.pause_reason[0] = '\0';
   vg_state_set_admin(s, &ad);
-  if (vg_state_save(s, spath) != 0) {
+  if (vg_state_save_cmd(s, spath) != 0) {
     fprintf(stderr, "vssguard: %s: cannot write the state\n", spath);
     vg_state_free(s);
     return VG_EXIT_FAIL;

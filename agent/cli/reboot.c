@@ -59,7 +59,7 @@ static int cmd_reboot(const struct cmd *c, int argc, char **argv) {
   snprintf(ad.request_reason, sizeof(ad.request_reason), "%s",
            reason ? reason : "");
   vg_state_set_admin(s, &ad);
-  if (vg_state_save(s, spath) != 0) {
+  if (vg_state_save_cmd(s, spath) != 0) {
     fprintf(stderr, "vssguard: %s: cannot write the state\n", spath);
     vg_state_free(s);
     return VG_EXIT_FAIL;

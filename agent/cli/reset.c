@@ -24,7 +24,7 @@ static int cmd_reset(const struct cmd *c, int argc, char **argv) {
   bool was = vg_state_locked(s);
   int attempts = vg_state_pending_attempts(s);
   vg_state_reset_guard(s);
-  if (vg_state_save(s, spath) != 0) {
+  if (vg_state_save_cmd(s, spath) != 0) {
     fprintf(stderr, "vssguard: %s: cannot write the state\n", spath);
     vg_state_free(s);
     return VG_EXIT_FAIL;

@@ -52,6 +52,10 @@ int vg_state_read_file(const char *path, char **text, size_t *len, char *err,
 /* Writes serialized text to path as vg_state_save does. */
 int vg_state_write_text(const char *text, size_t len, const char *path);
 
+/* vg_state_save for the administrators' commands (reset, pause, resume,
+ * reboot --next-slot): through path.<pid>.tmp, not the agent's path.tmp. */
+int vg_state_save_cmd(const vg_state *s, const char *path);
+
 /* Renames a corrupt state aside as "path.corrupt". Returns 0 or VG_EIO. */
 int vg_state_quarantine(const char *path);
 

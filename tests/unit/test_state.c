@@ -237,6 +237,32 @@ static void slow_save_thread(void *arg) {
   ss->rc = vg_state_save(ss->s, ss->path);
 }
 
+/* An administrator's command writes through a temporary file of its own:
+ * the agent's state.tmp (here a directory, so nothing can use it) is left
+ * alone, and no file of the command is left. */
+static void test_save_cmd_own_tmp(void **state) {
+  (void)state;
+  char path[512], tmp[512], own[600];
+  path_in(path, sizeof(path), "state");
+  path_in(tmp, sizeof(tmp), "state.tmp");
+  uv_fs_t req;
+  assert_int_equal(uv_fs_mkdir(NULL, &req, tmp, 0755, NULL), 0);
+  uv_fs_req_cleanup(&req);
+  vg_state *s = rich_state();
+  assert_int_equal(vg_state_save(s, path), VG_EIO);
+  assert_int_equal(vg_state_save_cmd(s, path), 0);
+  snprintf(own, sizeof(own), "%s.%lu.tmp", path, (unsigned long)uv_os_getpid());
+  assert_null(read_file(own));
+  vg_state *back = NULL;
+  char err[512];
+  assert_int_equal(vg_state_load(path, &back, err, sizeof(err)), 0);
+  assert_int_equal(vg_state_count(back), 1);
+  vg_state_free(back);
+  vg_state_free(s);
+  assert_int_equal(uv_fs_rmdir(NULL, &req, tmp, NULL), 0);
+  uv_fs_req_cleanup(&req);
+}
+
 /* While the new state is written (the test hook holds the rename back), the
  * file in place is still the complete old state; afterwards it is the
  * complete new one, and no temporary file is left. */
@@ -499,6 +525,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_save_and_load_file, make_dir,
                                       remove_dir),
       cmocka_unit_test_setup_teardown(test_atomic_save, make_dir, remove_dir),
+      cmocka_unit_test_setup_teardown(test_save_cmd_own_tmp, make_dir,
+                                      remove_dir),
       cmocka_unit_test(test_corrupt_files),
       cmocka_unit_test_setup_teardown(test_corrupt_file_on_disk_and_quarantine,
                                       make_dir, remove_dir),
