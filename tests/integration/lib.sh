@@ -24,8 +24,16 @@ vg_pids=()
 vg_rec=1
 vg_cleanups=()
 
+vg_logs_shown=0
+
+# The exit trap: a test that ends with an error other than through vg_fail
+# (a command failing under set -e) shows the logs too; 77 is a skip.
 vg_cleanup() {
-  local p c
+  local rc=$? p c
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ "$vg_logs_shown" = 0 ]; then
+    echo "FAIL: exit status $rc" >&2
+    vg_show_logs
+  fi
   for p in "${vg_pids[@]}"; do
     kill -KILL "$p" 2>/dev/null || true
   done
@@ -40,16 +48,32 @@ vg_cleanup() {
 }
 trap vg_cleanup EXIT
 
-# vg_fail MESSAGE: says why, shows the end of every log, exits 1.
-vg_fail() {
-  echo "FAIL: $*" >&2
+# vg_show_logs: the end of every log of the test, on stderr.
+vg_show_logs() {
   local f
+  vg_logs_shown=1
   for f in "$vg_work"/*.log; do
     [ -f "$f" ] || continue
     echo "---- $f" >&2
     tail -n 40 "$f" >&2
   done
+}
+
+# vg_fail MESSAGE: says why, shows the end of every log, exits 1.
+vg_fail() {
+  echo "FAIL: $*" >&2
+  vg_show_logs
   exit 1
+}
+
+# vg_lines FILE: the number of lines of FILE, 0 when it does not exist (a
+# reboot logger's file before the first reboot).
+vg_lines() {
+  if [ -f "$1" ]; then
+    wc -l <"$1"
+  else
+    echo 0
+  fi
 }
 
 # vg_rfc3339 EPOCH [FRACTION]: "2026-11-28T18:20:05.123000000Z".

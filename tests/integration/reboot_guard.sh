@@ -14,11 +14,13 @@ reboots=$vg_work/reboots
 state=$vg_work/state
 vg_reboot_logger "$dir/reboot.sh" "$reboots"
 
-# Windows of 8 s every 10 s, the first opening in 6 s (times of day in UTC).
+# Windows of 8 s every 10 s, the first opening in 6 s (times of day in UTC);
+# 14 of them, so that a slow start or slow commands (valgrind, a loaded
+# machine) still leave windows for every step.
 now=$(date +%s)
 first=$((now + 6))
 wins=""
-for k in 0 1 2 3 4 5 6; do
+for ((k = 0; k < 14; k++)); do
   wins="$wins  - \"daily $(date -u -d "@$((first + k * 10))" +%H:%M:%S) 8s\""$'\n'
 done
 cat >"$dir/policy.yaml" <<YAML
@@ -47,12 +49,12 @@ vg_run_agent "$log" --policy "$dir/policy.yaml" --state "$state" \
 vg_wait_log "run counted: 3/3" "$log" 20 || vg_fail "runs not counted"
 vg_wait_log "attempts did not lead to a boot" "$log" 60 ||
   vg_fail "no error after repeated reboots without a boot"
-n=$(wc -l <"$reboots")
+n=$(vg_lines "$reboots")
 [ "$n" -eq 3 ] || vg_fail "the reboot command ran $n times before the lock, expected 3"
 grep -q "vssguard reset" "$log" || vg_fail "the error does not name 'vssguard reset'"
 # The next window passes without a reboot.
 sleep 11
-n=$(wc -l <"$reboots")
+n=$(vg_lines "$reboots")
 [ "$n" -eq 3 ] || vg_fail "the reboot command ran again while locked ($n times)"
 kill -0 "$vg_agent_pid" 2>/dev/null || vg_fail "the agent stopped when it locked"
 json=$(vg_cli status --state "$state" --json)
@@ -70,11 +72,11 @@ vg_wait_log "reboot guard reset by an administrator: reboots are allowed again" 
   vg_fail "the running agent did not take the reset over on reload"
 # The running agent reboots again in the next window.
 for ((i = 0; i < 300; i++)); do
-  [ "$(wc -l <"$reboots")" -ge 4 ] && break
+  [ "$(vg_lines "$reboots")" -ge 4 ] && break
   sleep 0.1
 done
 vg_stop_agent
-n=$(wc -l <"$reboots")
+n=$(vg_lines "$reboots")
 [ "$n" -eq 4 ] || vg_fail "after the reset the reboot command ran $((n - 3)) times, expected 1"
 json=$(vg_cli status --state "$state" --json)
 grep -q '"locked":false' <<<"$json" || vg_fail "the agent wrote its lock back over the reset: $json"
