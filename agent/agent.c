@@ -157,9 +157,9 @@ static void keep_disk_text(vg_agent *a, char *text, size_t len) {
  * An administrator's request written into the file since the agent last
  * read or wrote it is taken over first, so a save never undoes it. What
  * remains: a command that writes the file between take_over's read and the
- * rename below (microseconds) is still replaced; its request is lost and the
- * command must be run again. A lock between the agent and the commands
- * would close it; the window is too small to justify one.
+ * rename below (the write and fsync: milliseconds) is still replaced; its
+ * request is lost and the command must be run again. A lock between the agent
+ * and the commands would close it; the window is too small to justify one.
  */
 static int save_state(vg_agent *a) {
   note_boot_ident(a);

@@ -135,10 +135,11 @@ const struct cmd vg_cli_cmd_pause = {
     "than 30 days needs --force. status, plan, the metric vssguard_paused and\n"
     "the Event Log (1047) show it; plan warns when it pushes the first reboot\n"
     "past the projected hard limit of 64. A running agent takes it over when\n"
-    "it reloads (SIGHUP, or 'sc control VssGuard paramchange').\n"};
+    "it reloads (SIGHUP, or 'sc control VssGuard paramchange'), otherwise\n"
+    "before it next saves its state or reboots.\n"};
 
 const struct cmd vg_cli_cmd_resume = {
     "resume", cmd_resume, "[--state FILE]", "end a pause now",
     "Removes the pause from the state (Event Log 1048). A running agent "
     "takes\n"
-    "it over when it reloads.\n"};
+    "it over when it reloads, otherwise before it next saves its state.\n"};

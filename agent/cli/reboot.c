@@ -12,8 +12,9 @@
 
 /* The hint every administrators' command prints after writing the state. */
 void vg_cli_reload_hint(void) {
-  printf("A running agent takes it over when it reloads: send it SIGHUP, or "
-         "on Windows run 'sc control VssGuard paramchange'.\n");
+  printf("A running agent takes it over at once when it reloads (send it "
+         "SIGHUP, or on Windows run 'sc control VssGuard paramchange'), "
+         "otherwise before it next saves its state or reboots.\n");
 }
 
 /* Checks a --reason: at most VG_STATE_REASON_MAX bytes, one line. */
@@ -89,5 +90,6 @@ const struct cmd vg_cli_cmd_reboot = {
     "max_per_week, the reboot-loop guard, a pause). The request holds until\n"
     "the server boots. A running agent takes it over when it reloads "
     "(SIGHUP,\n"
-    "or 'sc control VssGuard paramchange'). 'vssguard plan --state FILE'\n"
+    "or 'sc control VssGuard paramchange'), otherwise before it next saves\n"
+    "its state. 'vssguard plan --state FILE'\n"
     "shows the slot.\n"};

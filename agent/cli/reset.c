@@ -36,8 +36,9 @@ static int cmd_reset(const struct cmd *c, int argc, char **argv) {
   printf("%s: reboot guard reset (%s)\n", spath,
          was ? "it was locked" : "it was not locked");
   if (was)
-    printf("A running agent takes the reset over when it reloads: send it "
-           "SIGHUP, or on Windows run 'sc control VssGuard paramchange'.\n");
+    printf("A running agent takes the reset over at once when it reloads "
+           "(send it SIGHUP, or on Windows run 'sc control VssGuard "
+           "paramchange'), otherwise before it next saves its state.\n");
   vg_state_free(s);
   return VG_EXIT_OK;
 }
