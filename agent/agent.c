@@ -620,6 +620,8 @@ static void fleet_wait(vg_agent *a) {
   arm_ms(a, ms);
 }
 
+static bool dry_run_on(const vg_agent *a);
+
 static void on_fleet_acquired(void *ud, enum vg_fleet_outcome outcome) {
   vg_agent *a = ud;
   a->due_busy = false;
@@ -643,6 +645,16 @@ static void on_fleet_acquired(void *ud, enum vg_fleet_outcome outcome) {
   /* "slot held" is on disk before anything acts on it: after a crash the
    * agent knows it holds the slot. */
   save_state(a);
+  if (dry_run_on(a)) {
+    /* The kill switch came while the request was in flight: no reboot,
+     * and the slot goes back to the group at once. */
+    vg_log_info(VG_EV_FLEET_DRY_RUN,
+                "dry run: the FleetLock slot granted after dry run was turned "
+                "on is given back");
+    vg_fleet_side_release_granted(a->fleet, "dry run was turned on");
+    vg_agent_evaluate(a);
+    return;
+  }
   a->again = false;
   stage_recheck(a);
   if (a->again)

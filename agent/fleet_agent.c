@@ -30,6 +30,7 @@ struct vg_fleet_side {
   bool inflight;         /* a request is on the wire */
   bool inflight_acquire; /* ... and it is a pre-reboot */
   bool releasing;        /* a release is wanted until a 200 */
+  bool release_granted;  /* ... of a slot granted in dry run: sent anyway */
   char release_why[96];
   uint64_t release_delay_ms;
   bool closing;
@@ -218,6 +219,7 @@ static void on_answer(void *ctx, const vg_http_resp *resp) {
   if (op == VG_FLEET_STEADY_STATE) {
     if (a.outcome == VG_FLEET_GRANTED) {
       f->releasing = false;
+      f->release_granted = false;
       f->release_delay_ms = 0;
       f->last_error[0] = '\0';
       vg_log_info(VG_EV_FLEET_RELEASED,
@@ -281,7 +283,7 @@ static int send_op(vg_fleet_side *f, enum vg_fleet_op op) {
   int rc = vg_fleet_build(f->url, op, f->id, f->group, &call);
   if (rc != 0)
     return rc;
-  if (f->dry_run) {
+  if (f->dry_run && !(op == VG_FLEET_STEADY_STATE && f->release_granted)) {
     vg_log_info(VG_EV_FLEET_DRY_RUN, "dry run: would send POST %s %s", call.url,
                 call.body);
     return VG_ENOSYS;
@@ -346,6 +348,13 @@ void vg_fleet_side_release(vg_fleet_side *f, const char *why, int64_t after_s) {
     schedule_release(f, (uint64_t)after_s * 1000u);
   else
     release_now(f);
+}
+
+void vg_fleet_side_release_granted(vg_fleet_side *f, const char *why) {
+  if (!f->enabled || !f->configured || f->closing)
+    return;
+  f->release_granted = true;
+  vg_fleet_side_release(f, why, 0);
 }
 
 int vg_fleet_side_acquire(vg_fleet_side *f) {

@@ -57,6 +57,11 @@ const char *vg_fleet_side_group(const vg_fleet_side *f);
  */
 void vg_fleet_side_release(vg_fleet_side *f, const char *why, int64_t after_s);
 
+/* Releases a slot that was granted although dry run is on now (dry run
+ * came with a reload while pre-reboot was in flight): the steady-state is
+ * sent despite dry run, as the slot is really held. */
+void vg_fleet_side_release_granted(vg_fleet_side *f, const char *why);
+
 /* True while a release is pending (not yet answered 200). */
 bool vg_fleet_side_releasing(const vg_fleet_side *f);
 
