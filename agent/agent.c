@@ -87,6 +87,7 @@ struct vg_agent {
   /* Gates, hooks and notifications (issue 12; see "Gates" below). */
   vg_gate_check *gates;
   vg_cmd_proc *hook_proc;    /* the pre-reboot or post-boot hook running */
+  bool hook_dry;             /* the pre-reboot hook was started in dry run */
   char instance[256];        /* this machine's DNS name */
   bool in_gates;             /* inside vg_gate_check_run */
   bool gates_async;          /* this sequence's gates answered later */
@@ -1090,6 +1091,15 @@ static void on_pre_hook(void *ud, const struct vg_cmd_result *r) {
     continue_from_callback(a, stage_shutdown);
     return;
   }
+  if (a->hook_dry) {
+    /* Dry run was turned off while the hook rehearsed: the rehearsal does
+     * not stand for the real hook, which runs now. */
+    vg_log_info(VG_EV_POSTPONED,
+                "dry run was turned off while the pre-reboot hook rehearsed; "
+                "it runs again before the reboot");
+    vg_agent_evaluate(a);
+    return;
+  }
   if (!ok) {
     char msg[512];
     vg_log_warn(VG_EV_HOOK_FAILED,
@@ -1117,6 +1127,7 @@ static void hook_start(vg_agent *a) {
   }
   struct vg_cmd_env env = cmd_env(a, a->due.sched.slot_end);
   a->due_busy = true;
+  a->hook_dry = env.dry_run;
   if (vg_cmd_start(a->loop, h, &env, on_pre_hook, a, &a->hook_proc) != 0) {
     a->due_busy = false;
     vg_log_warn(VG_EV_HOOK_FAILED,
