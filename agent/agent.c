@@ -526,7 +526,13 @@ static void retry_reboot(vg_agent *a) {
   vg_wall_t now = a->ops->now(a->ops->ud);
   const struct vg_reboot_cfg *rc = vg_policy_reboot(a->policy);
   a->retry_pending = false;
+  /* An administrator's pause written meanwhile holds the retry too. */
+  if (take_over(a)) {
+    a->dirty = true;
+    save_state(a);
+  }
   if (!a->policy_trusted || vg_state_locked(a->state) ||
+      vg_state_paused(a->state, now) ||
       !vg_plan_reboot_allowed_at(a->policy, now) ||
       (rc->wait_for_backup && vg_state_backup_in_progress(a->state, now)) ||
       a->save_failed || a->cfg.dry_run || vg_policy_dry_run(a->policy)) {
