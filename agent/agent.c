@@ -728,6 +728,8 @@ static void stage_fleet(vg_agent *a) {
   fleet_wait(a);
 }
 
+static const char *piggyback_pending(vg_agent *a, char *buf, size_t len);
+
 /* Stage 4: everything again at this instant (after the gates and with the
  * FleetLock slot in hand). */
 static void stage_recheck(vg_agent *a) {
@@ -741,6 +743,8 @@ static void stage_recheck(vg_agent *a) {
   in.seed = a->seed;
   if (a->ops->boot_time(a->ops->ud, &in.boot_time) != 0)
     in.boot_time = vg_state_boot_time(a->state);
+  char pending[160];
+  in.restart_pending = piggyback_pending(a, pending, sizeof(pending));
   vg_decide(&in, &d);
   if (d.action != VG_ACT_REBOOT || !a->policy_trusted || a->count_only ||
       vg_state_locked(a->state)) {
@@ -1006,6 +1010,8 @@ static void after_silence(vg_agent *a) {
   in.seed = a->seed;
   if (a->ops->boot_time(a->ops->ud, &in.boot_time) != 0)
     in.boot_time = vg_state_boot_time(a->state);
+  char pending[160];
+  in.restart_pending = piggyback_pending(a, pending, sizeof(pending));
   vg_decide(&in, &d);
   if (d.action != VG_ACT_REBOOT || !a->policy_trusted || a->count_only ||
       vg_state_locked(a->state)) {
@@ -1068,6 +1074,8 @@ static void after_hook(vg_agent *a) {
   in.seed = a->seed;
   if (a->ops->boot_time(a->ops->ud, &in.boot_time) != 0)
     in.boot_time = vg_state_boot_time(a->state);
+  char pending[160];
+  in.restart_pending = piggyback_pending(a, pending, sizeof(pending));
   vg_decide(&in, &d);
   if (d.action != VG_ACT_REBOOT || !a->policy_trusted || a->count_only ||
       vg_state_locked(a->state)) {
