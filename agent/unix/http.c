@@ -125,10 +125,40 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud) {
   return n;
 }
 
+/*
+ * Removes libcurl's elapsed times (" after 0 ms", " after 30001
+ * milliseconds") from an error text in place. The same failure then gives
+ * the same text each time, so that the callers' "logged once until it
+ * changes" holds (a refused connection took 0 ms, then 1 ms on a loaded
+ * machine: logged again).
+ */
+static void drop_elapsed(char *s) {
+  static const char *const units[] = {" ms", " milliseconds"};
+  char *p = s;
+  while ((p = strstr(p, " after ")) != NULL) {
+    char *d = p + 7, *e = d;
+    while (*e >= '0' && *e <= '9')
+      e++;
+    size_t u = 0, n = 0;
+    if (e > d)
+      for (u = 0; u < 2; u++) {
+        n = strlen(units[u]);
+        if (strncmp(e, units[u], n) == 0 && (e[n] < 'a' || e[n] > 'z'))
+          break;
+      }
+    if (e == d || u == 2) {
+      p = d;
+      continue;
+    }
+    memmove(p, e + n, strlen(e + n) + 1);
+  }
+}
+
 static void fail(struct job *j, int err, const char *what, const char *detail) {
   j->resp.err = err;
   snprintf(j->resp.errmsg, sizeof(j->resp.errmsg), "%s%s%s", what,
            detail && *detail ? ": " : "", detail ? detail : "");
+  drop_elapsed(j->resp.errmsg);
 }
 
 /* Runs on a thread-pool thread: the whole transfer, blocking. */
