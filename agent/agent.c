@@ -88,6 +88,7 @@ struct vg_agent {
   vg_gate_check *gates;
   vg_cmd_proc *hook_proc;    /* the pre-reboot or post-boot hook running */
   bool hook_dry;             /* the pre-reboot hook was started in dry run */
+  bool gates_dry;            /* the gates were started in dry run */
   char instance[256];        /* this machine's DNS name */
   bool in_gates;             /* inside vg_gate_check_run */
   bool gates_async;          /* this sequence's gates answered later */
@@ -948,6 +949,15 @@ static void on_gates(void *ud, const struct vg_gate_result *r) {
     return;
   if (from_callback)
     a->gates_async = true;
+  if (a->gates_dry && !dry_run_on(a)) {
+    /* Dry run was turned off while the gates rehearsed: the rehearsal's
+     * answer does not stand for the real gates, which run now. */
+    vg_log_info(VG_EV_POSTPONED,
+                "dry run was turned off while the gates rehearsed; "
+                "they run again before the reboot");
+    vg_agent_evaluate(a);
+    return;
+  }
   if (dry_run_on(a)) {
     if (r->allow)
       vg_log_info(VG_EV_GATES_DRY_RUN,
@@ -990,6 +1000,7 @@ static void gates_start(vg_agent *a) {
   in.now = a->ops->now(a->ops->ud);
   in.slot_start = a->due.sched.slot_start;
   in.dry_run = dry_run_on(a);
+  a->gates_dry = in.dry_run;
   a->due_busy = true;
   a->in_gates = true;
   if (vg_gate_check_run(a->gates, &in, on_gates, a) != 0)
