@@ -25,8 +25,15 @@ EXE=$T/$EXE_NAME
 EVENTS=$T/events.xml
 : >"$EVENTS"
 
+# fail MESSAGE: says why, shows the end of the test's logs, exits 1.
 fail() {
+  local f
   echo "FAIL: $*" >&2
+  for f in "$T"/*.log; do
+    [ -f "$f" ] || continue
+    echo "---- $f" >&2
+    tail -n 40 "$f" >&2
+  done
   exit 1
 }
 
