@@ -811,6 +811,10 @@ static void stage_shutdown(vg_agent *a) {
   /* The attempt must be on disk before the call: after a crash or a
    * restart it still counts, and this slot is not used twice. */
   if (save_state(a) != 0) {
+    /* Not saved, so not tried: the guard counts only attempts that were on
+     * disk before the call, or an unwritable state would lock reboots that
+     * never happened. */
+    vg_state_take_back_attempt(a->state, now);
     snprintf(msg, sizeof(msg),
              "reboot postponed: state not saved (%s cannot be written)",
              a->state_path);

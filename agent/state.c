@@ -217,7 +217,9 @@ int vg_state_record_attempt(vg_state *s, vg_wall_t at) {
     s->locked = true;
     return VG_ELOCKED;
   }
-  if (s->nhist == VG_STATE_MAX_HISTORY) {
+  s->has_dropped = s->nhist == VG_STATE_MAX_HISTORY;
+  if (s->has_dropped) {
+    s->dropped = s->hist[0];
     memmove(&s->hist[0], &s->hist[1], (s->nhist - 1) * sizeof(s->hist[0]));
     s->nhist--;
   }
@@ -226,6 +228,21 @@ int vg_state_record_attempt(vg_state *s, vg_wall_t at) {
   h->count = s->count;
   h->confirmed = false;
   s->attempts++;
+  return VG_OK;
+}
+
+int vg_state_take_back_attempt(vg_state *s, vg_wall_t at) {
+  if (s->nhist == 0 || s->attempts <= 0 || s->hist[s->nhist - 1].at != at ||
+      s->hist[s->nhist - 1].confirmed)
+    return VG_EINVAL;
+  s->nhist--;
+  s->attempts--;
+  if (s->has_dropped) {
+    memmove(&s->hist[1], &s->hist[0], s->nhist * sizeof(s->hist[0]));
+    s->hist[0] = s->dropped;
+    s->nhist++;
+    s->has_dropped = false;
+  }
   return VG_OK;
 }
 

@@ -55,6 +55,10 @@ struct vg_state {
   struct vg_reboot_rec hist[VG_STATE_MAX_HISTORY]; /* oldest first */
   size_t nhist;
   int attempts; /* reboot attempts not yet followed by a boot */
+  /* The record the last vg_state_record_attempt dropped from a full
+   * history, for vg_state_take_back_attempt (not saved). */
+  bool has_dropped;
+  struct vg_reboot_rec dropped;
   /* The boot's identity at the last save (optional line "boot_ident"). */
   bool has_ident;
   vg_wall_t ident_at;         /* wall clock of that save */

@@ -119,6 +119,11 @@ size_t vg_state_history(const vg_state *s, struct vg_reboot_rec *out,
 /* Records an attempt before the OS call; returns VG_ELOCKED when the guard
  * already holds. */
 int vg_state_record_attempt(vg_state *s, vg_wall_t at);
+/* Takes back the attempt vg_state_record_attempt just recorded at at, when
+ * it could not be saved (no reboot was tried): the history and the guard
+ * are as before that call. Returns VG_EINVAL when the newest record is not
+ * that unconfirmed attempt (nothing changed). */
+int vg_state_take_back_attempt(vg_state *s, vg_wall_t at);
 /* Reboots initiated in (now - 7 days, now]. */
 int vg_state_reboots_in_week(const vg_state *s, vg_wall_t now);
 int vg_state_pending_attempts(const vg_state *s); /* unconfirmed in a row */

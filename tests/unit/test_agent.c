@@ -569,6 +569,54 @@ static void test_state_not_saved_holds_reboot(void **st) {
   assert_int_equal(log_count(VG_EV_STATE_ERROR, "written again"), 1);
 }
 
+/* Renames a directory (the state's, out of the way and back). */
+static void move_dir(const char *from, const char *to) {
+  uv_fs_t req;
+  assert_int_equal(uv_fs_rename(NULL, &req, from, to, NULL), 0);
+  uv_fs_req_cleanup(&req);
+}
+
+/*
+ * The save of the attempt itself fails (the state's directory went away
+ * after the schedule was saved): no reboot call, and the attempt is taken
+ * back, so the loop guard counts only attempts that were on disk. Three
+ * slots like that, then one with a writable state: it reboots, and the
+ * guard is not locked.
+ */
+static void test_failed_attempt_save_not_counted(void **st) {
+  struct fx *x = *st;
+  unsigned long long rec = 1;
+  char sub[600], off[600];
+  snprintf(sub, sizeof(sub), "%s/sub", x->dir);
+  snprintf(off, sizeof(off), "%s/sub.off", x->dir);
+  snprintf(x->state, sizeof(x->state), "%s/sub/state", x->dir);
+  snprintf(fk.state_path, sizeof(fk.state_path), "%s", x->state);
+  x->cfg.state_path = x->state;
+  uv_fs_t req;
+  assert_int_equal(uv_fs_mkdir(NULL, &req, sub, 0755, NULL), 0);
+  uv_fs_req_cleanup(&req);
+  start(x);
+  runs(x, base() - 5 * H, 3, &rec);
+  for (int d = 0; d < VG_STATE_MAX_ATTEMPTS; d++) {
+    at(x, base() + d * DAY + 2 * H - 600); /* the schedule is saved */
+    assert_true(file_has(x->state, "scheduled "));
+    move_dir(sub, off);
+    at(x, base() + d * DAY + 2 * H);
+    move_dir(off, sub);
+    assert_int_equal(fk.reboots, 0);
+    assert_int_equal(log_count(VG_EV_POSTPONED, "state not saved"), d + 1);
+  }
+  at(x, base() + 3 * DAY + 2 * H - 600);
+  assert_true(file_has(x->state, "attempts 0\n"));
+  assert_false(file_has(x->state, "\nreboot "));
+  at(x, base() + 3 * DAY + 2 * H);
+  assert_int_equal(fk.reboots, 1);
+  assert_true(fk.attempt_on_disk);
+  assert_true(file_has(x->state, "attempts 1\n"));
+  assert_true(file_has(x->state, "locked 0\n"));
+  assert_int_equal(log_count(VG_EV_LOCKED, ""), 0);
+}
+
 /* Stops and frees the agent. */
 static void stop_agent(struct fx *x) {
   vg_agent_stop(x->agent);
@@ -816,6 +864,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
       cmocka_unit_test_setup_teardown(test_state_not_saved_holds_reboot, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_failed_attempt_save_not_counted,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_clock_step_is_no_boot, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_pause_survives_save, setup,

@@ -499,6 +499,44 @@ static void test_reboots_in_week(void **state) {
   vg_state_free(s);
 }
 
+/* An attempt whose save failed is taken back: the guard and the history
+ * are as before, also when the full history dropped its oldest record. */
+static void test_take_back_attempt(void **state) {
+  (void)state;
+  vg_state *s = vg_state_new();
+  struct vg_reboot_rec h[VG_STATE_MAX_HISTORY];
+  assert_int_equal(vg_state_take_back_attempt(s, T0), VG_EINVAL);
+  assert_int_equal(vg_state_record_attempt(s, T0), 0);
+  assert_int_equal(vg_state_take_back_attempt(s, T0 + 1), VG_EINVAL);
+  assert_int_equal(vg_state_take_back_attempt(s, T0), 0);
+  assert_int_equal(vg_state_pending_attempts(s), 0);
+  assert_int_equal(vg_state_history(s, h, VG_STATE_MAX_HISTORY), 0);
+  assert_int_equal(vg_state_take_back_attempt(s, T0), VG_EINVAL);
+  /* Never locked by attempts taken back. */
+  for (int i = 0; i < 2 * VG_STATE_MAX_ATTEMPTS; i++) {
+    assert_int_equal(vg_state_record_attempt(s, T0 + i), 0);
+    assert_int_equal(vg_state_take_back_attempt(s, T0 + i), 0);
+  }
+  assert_false(vg_state_locked(s));
+  /* A full history gets its oldest record back. */
+  for (int i = 0; i < VG_STATE_MAX_HISTORY; i++) {
+    assert_int_equal(vg_state_record_attempt(s, T0 + DAY + i), 0);
+    vg_state_reset_guard(s);
+  }
+  assert_int_equal(vg_state_record_attempt(s, T0 + 2 * DAY), 0);
+  assert_int_equal(vg_state_history(s, h, VG_STATE_MAX_HISTORY),
+                   VG_STATE_MAX_HISTORY);
+  assert_int_equal(h[0].at, T0 + DAY + 1);
+  assert_int_equal(vg_state_take_back_attempt(s, T0 + 2 * DAY), 0);
+  assert_int_equal(vg_state_history(s, h, VG_STATE_MAX_HISTORY),
+                   VG_STATE_MAX_HISTORY);
+  assert_int_equal(h[0].at, T0 + DAY);
+  assert_int_equal(h[VG_STATE_MAX_HISTORY - 1].at,
+                   T0 + DAY + VG_STATE_MAX_HISTORY - 1);
+  assert_int_equal(vg_state_pending_attempts(s), 0);
+  vg_state_free(s);
+}
+
 static void test_bookmark_limits(void **state) {
   (void)state;
   vg_state *s = vg_state_new();
@@ -532,6 +570,7 @@ int main(void) {
                                       make_dir, remove_dir),
       cmocka_unit_test(test_guard_lockout),
       cmocka_unit_test(test_reboots_in_week),
+      cmocka_unit_test(test_take_back_attempt),
       cmocka_unit_test(test_bookmark_limits),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
