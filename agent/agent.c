@@ -495,14 +495,14 @@ static void call_reboot(vg_agent *a, const char *why) {
   int r = a->ops->reboot(a->ops->ud, &req);
   switch (r) {
   case 0:
-    vg_log_info(VG_EV_REBOOT_INITIATED,
+    vg_log_warn(VG_EV_REBOOT_INITIATED,
                 "reboot initiated: %s; warning %us, force %s, reason 0x%08x",
                 why, (unsigned)req.warning_s,
                 req.force_close_apps ? "yes" : "no", (unsigned)req.reason);
     notify_initiated(a, why, req.warning_s);
     break;
   case VG_EBUSY:
-    vg_log_info(VG_EV_REBOOT_INITIATED,
+    vg_log_warn(VG_EV_REBOOT_INITIATED,
                 "reboot initiated: a shutdown is already pending (%s)", why);
     break;
   case VG_EAGAIN:

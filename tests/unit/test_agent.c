@@ -34,10 +34,15 @@
 
 static char logbuf[1 << 17];
 static size_t loglen;
+/* How many lines of each level each documented id (1000-1099) was logged
+ * with: the level decides the Event Log type, which must match the message
+ * table (docs/events.md). */
+static int level_lines[VG_LOG_DEBUG + 1][100];
 
 static void sink(enum vg_log_level level, int id, const char *msg, void *ud) {
-  (void)level;
   (void)ud;
+  if (id >= 1000 && id < 1100 && level <= VG_LOG_DEBUG)
+    level_lines[level][id - 1000]++;
   int n =
       snprintf(logbuf + loglen, sizeof(logbuf) - loglen, "[%d] %s\n", id, msg);
   if (n > 0 && (size_t)n < sizeof(logbuf) - loglen)
@@ -60,6 +65,11 @@ static int log_count(int id, const char *text) {
     line = end + 1;
   }
   return n;
+}
+
+/* How many lines with event id id were logged at level. */
+static int log_level_count(enum vg_log_level level, int id) {
+  return level_lines[level][id - 1000];
 }
 
 /* ---- fake platform ----------------------------------------------------- */
@@ -213,6 +223,7 @@ static int setup(void **st) {
   snprintf(fk.state_path, sizeof(fk.state_path), "%s", x->state);
   loglen = 0;
   logbuf[0] = '\0';
+  memset(level_lines, 0, sizeof(level_lines));
   vg_log_set_sink(sink, NULL);
   vg_log_set_level(VG_LOG_INFO);
   x->cfg.policy_path = x->policy;
@@ -359,6 +370,9 @@ static void test_reboot_once_at_slot(void **st) {
   assert_true(fk.force);
   assert_string_equal(fk.command, "/usr/local/sbin/test-reboot");
   assert_int_equal(log_count(VG_EV_REBOOT_INITIATED, "reboot initiated"), 1);
+  /* A Warning, as the message table has it: the one disruptive action. */
+  assert_int_equal(log_level_count(VG_LOG_WARN, VG_EV_REBOOT_INITIATED), 1);
+  assert_int_equal(log_level_count(VG_LOG_INFO, VG_EV_REBOOT_INITIATED), 0);
 
   /* Later in the same slot, and after more runs: not again. */
   at(x, base() + 2 * H + 30);
@@ -406,6 +420,7 @@ static void test_reboot_failure_moves_on(void **st) {
   at(x, base() + DAY + 2 * H);
   assert_int_equal(fk.reboots, 2);
   assert_int_equal(log_count(VG_EV_REBOOT_INITIATED, "already pending"), 1);
+  assert_int_equal(log_level_count(VG_LOG_WARN, VG_EV_REBOOT_INITIATED), 1);
 }
 
 static void test_dry_run(void **st) {

@@ -40,15 +40,16 @@ n=$(grep -Ec "$SHUTDOWN_RE" "$T/agent.log")
 grep 'InitiateSystemShutdownExW' "$T/agent.log"
 # The Event Log got "reboot initiated" (1010) with the full message id of
 # the message table (its severity bits as packaging/windows/vssguard.mc
-# declares them), as an information event.
+# declares them) and the event type of the same level, so Event Viewer's
+# Level column and the message agree (a Warning: docs/events.md).
 sev=$(awk '/^MessageId=1010$/ { f = 1 } f && /^Severity=/ { sub(/Severity=/, ""); print; exit }' \
   "$VG_SRC/packaging/windows/vssguard.mc")
 case $sev in
-Informational) id=0x400003f2 ;; Warning) id=0x800003f2 ;;
-Error) id=0xc00003f2 ;; *) id=0x000003f2 ;;
+Informational) id=0x400003f2 type=0x0004 ;; Warning) id=0x800003f2 type=0x0002 ;;
+Error) id=0xc00003f2 type=0x0001 ;; *) id=0x000003f2 type=0x0000 ;;
 esac
-grep -Eq "ReportEventW \([0-9A-F]+,0x0004,0x0000,$id," "$T/agent.log" ||
-  fail "no Event Log entry 1010 ($sev, $id) for the reboot"
+grep -Eq "ReportEventW \([0-9A-F]+,$type,0x0000,$id," "$T/agent.log" ||
+  fail "no Event Log entry 1010 ($sev: type $type, id $id) for the reboot"
 
 # The attempt was recorded in the state before the call.
 stop_agent
