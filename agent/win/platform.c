@@ -97,10 +97,12 @@ int vg_plat_boot_time(vg_wall_t *out) {
 }
 
 /* The uptime from GetTickCount64 (time asleep included, like Linux's
- * CLOCK_BOOTTIME). Windows Server 2008 has no boot id to read. */
+ * CLOCK_BOOTTIME), and the boot id Windows lacks, which boot_id.c keeps in
+ * a volatile registry key. */
 int vg_plat_boot_ident(struct vg_boot_ident *out) {
   memset(out, 0, sizeof(*out));
   out->uptime_s = (uint64_t)GetTickCount64() / 1000u;
+  snprintf(out->id, sizeof(out->id), "%s", vg_win_boot_id());
   return VG_OK;
 }
 

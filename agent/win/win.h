@@ -115,6 +115,14 @@ int vg_win_secure_file(const char *path);
 int vg_win_secure_existing_dir(const char *dir);
 
 /*
+ * The running boot's id (agent/win/boot_id.c): 32 lowercase hex digits kept
+ * in the volatile key HKLM\SOFTWARE\VssGuard\Boot, created by the first
+ * call in a boot; "" when that key cannot be used (logged once). Only the
+ * agent calls it (vg_plat_boot_ident), never a CLI command.
+ */
+const char *vg_win_boot_id(void);
+
+/*
  * `vssguard service run|install|uninstall|start|stop`; argv[2] is the verb
  * and options follow. Each returns the process exit code.
  */

@@ -88,8 +88,8 @@ void vg_diag_format(const struct vg_diag *d, char *buf, size_t len);
 /*
  * What tells one boot of the machine from the next without the wall clock:
  * the time since boot (time asleep included: CLOCK_BOOTTIME,
- * GetTickCount64) and, where the OS gives one, the boot's id (Linux
- * /proc/sys/kernel/random/boot_id; "" elsewhere).
+ * GetTickCount64) and the boot's id (Linux /proc/sys/kernel/random/boot_id,
+ * Windows a random id in a volatile registry key; "" when unknown).
  */
 #define VG_BOOT_ID_MAX 40
 struct vg_boot_ident {

@@ -46,9 +46,13 @@ extern const struct vg_plat_ops vg_plat_default_ops;
 vg_wall_t vg_plat_now(void);
 vg_mono_t vg_plat_mono(void);
 int vg_plat_boot_time(vg_wall_t *out);
-/* The uptime in seconds (time asleep included) and, on Linux, the boot id
- * (/proc/sys/kernel/random/boot_id; "" when it cannot be read, and always on
- * Windows). Returns 0 or VG_EIO. */
+/*
+ * The uptime in seconds (time asleep included) and the boot id: on Linux
+ * /proc/sys/kernel/random/boot_id, on Windows a random id the first call in
+ * a boot draws and keeps in the volatile registry key
+ * HKLM\SOFTWARE\VssGuard\Boot (so only the agent calls this, never a
+ * command); "" when it cannot be had. Returns 0 or VG_EIO.
+ */
 int vg_plat_boot_ident(struct vg_boot_ident *out);
 int vg_plat_reboot(const struct vg_reboot_req *req);
 

@@ -66,11 +66,13 @@ int vg_tracker_boot_time(vg_state *s, vg_wall_t boot_time,
  * Tells the tracker the running boot's identity at wall-clock time now, and
  * the wall-clock boot estimate boot_time (now - uptime, for display and the
  * backfill only). A new boot is decided without the wall clock when the
- * state recorded an identity: a different boot id (Linux); else an uptime
- * smaller than the recorded one, or smaller than the wall-clock time since
- * that record (the machine booted after it), each beyond BOOT_SLACK. A step
- * of the wall clock between two starts is then no boot, forward (up to the
- * uptime at the record) or backward. Without a recorded identity (a state
+ * state recorded an identity: when both the record and bi have a boot id
+ * (Linux; Windows' volatile-key id), a different id, whatever the clocks
+ * say; else an uptime smaller than the recorded one, or smaller than the
+ * wall-clock time since that record (the machine booted after it), each
+ * beyond BOOT_SLACK. A step of the wall clock between two starts is then no
+ * boot: of any size with ids, else forward up to the uptime at the record,
+ * or backward. Without a recorded identity (a state
  * of an older agent) it decides as vg_tracker_boot_time. Records the
  * identity at now. Returns 0.
  */
