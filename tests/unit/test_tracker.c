@@ -674,6 +674,75 @@ static void test_boot_ident(void **state) {
   assert_int_equal(r.kind, VG_TRACK_BOOT); /* no record: as before */
 }
 
+/*
+ * The Windows boot id (a random id in a volatile registry key): the same id
+ * is the same boot even after a forward step of the clock larger than the
+ * uptime at the record, which the uptime rule alone takes for a boot; a
+ * different id is a boot whatever the uptime; an id missing on either side
+ * (a state of an agent without ids, a key that cannot be trusted) leaves
+ * the decision to the uptime rule, and the id is recorded for the next
+ * start.
+ */
+static void test_boot_id_windows(void **state) {
+  (void)state;
+  struct vg_track_result r;
+  const uint64_t up0 = 2 * 3600;
+  const char *id1 = "3f9a0c4e5b6d7e8f90a1b2c3d4e5f607";
+  const char *id2 = "c0ffee00112233445566778899aabbcc";
+  vg_wall_t at;
+  struct vg_boot_ident bi;
+
+  /* A state of the agent before the id: the uptime rule decides once. */
+  start_at(T0, up0, "", &r);
+  good_run(T0 + 600);
+  start_at(T0 + 3600, up0 + 3600, id1, &r);
+  assert_int_equal(r.kind, VG_TRACK_IGNORED);
+  assert_int_equal(vg_state_count(st), 1);
+  assert_true(vg_state_boot_ident(st, &at, &bi));
+  assert_string_equal(bi.id, id1);
+
+  /* A VM resumed after a weekend: the clock jumped 3 days, the uptime grew
+   * by 10 minutes (2 h at the record). The same id: the same boot. */
+  start_at(T0 + 3600 + 3 * DAY, up0 + 3600 + 600, id1, &r);
+  assert_int_equal(r.kind, VG_TRACK_IGNORED);
+  assert_int_equal(vg_state_count(st), 1);
+  /* The same start without ids is taken for a boot (the rule the id
+   * replaces), checked on a copy. */
+  vg_state *keep = st;
+  char *text = vg_state_serialize(keep);
+  char err[256];
+  assert_non_null(text);
+  assert_int_equal(
+      vg_state_load_string("s", text, strlen(text), &st, err, sizeof(err)), 0);
+  free(text);
+  start_at(T0 + 3600 + 6 * DAY, up0 + 3600 + 1200, "", &r);
+  assert_int_equal(r.kind, VG_TRACK_BOOT);
+  vg_state_free(st);
+  st = keep;
+
+  /* Another id is a boot, even with an uptime that grew as expected. */
+  start_at(T0 + 3600 + 3 * DAY + 600, up0 + 3600 + 1200, id2, &r);
+  assert_int_equal(r.kind, VG_TRACK_BOOT);
+  assert_int_equal(r.count_before, 1);
+  assert_int_equal(vg_state_count(st), 0);
+  good_run(T0 + 4 * DAY);
+
+  /* The id is missing now (the key was not trusted): the uptime rule. A
+   * consistent uptime is the same boot; a smaller one is a boot. */
+  start_at(T0 + 4 * DAY + 7200, up0 + 3600 + 1200 + 4 * DAY, "", &r);
+  assert_int_equal(r.kind, VG_TRACK_IGNORED);
+  assert_int_equal(vg_state_count(st), 1);
+  start_at(T0 + 4 * DAY + 9000, 300, "", &r);
+  assert_int_equal(r.kind, VG_TRACK_BOOT);
+  /* The record has no id (the last start had none): a new id after a
+   * real boot is judged by the uptime as well. */
+  good_run(T0 + 4 * DAY + 9600);
+  start_at(T0 + 6 * DAY, 120, id1, &r);
+  assert_int_equal(r.kind, VG_TRACK_BOOT);
+  assert_true(vg_state_boot_ident(st, &at, &bi));
+  assert_string_equal(bi.id, id1);
+}
+
 static void test_stale_events(void **state) {
   (void)state;
   struct evb b;
@@ -935,6 +1004,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_boot_events, setup, teardown),
       cmocka_unit_test_setup_teardown(test_platform_boot_time, setup, teardown),
       cmocka_unit_test_setup_teardown(test_boot_ident, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_boot_id_windows, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stale_events, setup, teardown),
       cmocka_unit_test_setup_teardown(test_pending_attempt_confirmed, setup,
                                       teardown),
