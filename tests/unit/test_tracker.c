@@ -593,8 +593,9 @@ static void test_platform_boot_time(void **state) {
 }
 
 /*
- * Boot identity by uptime (Windows) and boot id (Linux): steps of the wall
- * clock of hours, forward and backward, between two starts keep the count;
+ * Boot identity by uptime (no id on either side) and boot id (Linux, and
+ * Windows since its volatile-key id): steps of the wall clock of hours,
+ * forward and backward, between two starts keep the count;
  * a smaller uptime, an uptime below the time since the record (booted while
  * the agent was stopped), or another boot id resets it. Each start goes
  * through a save and a load of the state.
