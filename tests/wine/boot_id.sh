@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The Windows boot id under Wine: the agent keeps a random id in the
-# volatile key HKLM\SOFTWARE\VssGuard\Boot. Two starts in one wineserver
-# (one boot) keep the id and the count, even when the state's boot_ident
-# line says the clock stepped forward by more than the uptime at the save
-# (the uptime rule alone would take that for a boot). After `wineserver -k`
+# volatile key HKLM\SOFTWARE\VssGuard\Boot. Starts in one wineserver (one
+# boot), of `vssguard run` and of the service, keep the id and the count,
+# even when the state's boot_ident line says the clock stepped forward by
+# more than the uptime at the save (the uptime rule alone would take that
+# for a boot); commands do not create the key. After `wineserver -k`
 # (Wine's reboot: volatile keys are not saved) the key is gone, the id
 # changes and the count resets. A key made by hand (not volatile, so it
 # would survive a reboot) is not trusted: the uptime rule decides.
@@ -74,6 +75,31 @@ grep -q 'boot detected' "$T/second.log" &&
 grep -q 'started: count 2/10' "$T/second.log" || fail "the count was not kept"
 [ "$(boot_field 4)" = "$id1" ] || fail "the id changed within one boot"
 [ "$(state_value "$T/state" count)" = 2 ] || fail "count after the second start"
+
+# The same as a service (services.exe starts it; the fake wevtapi is set for
+# this executable name in the registry, as in service.sh).
+wine_ reg add "HKCU\\Software\\Wine\\AppDefaults\\$EXE_NAME\\DllOverrides" \
+  /v wevtapi /d native /f >/dev/null 2>&1 || fail "reg add DllOverrides"
+vg service install "${args[@]}" >"$T/install.log" 2>&1 || fail "service install"
+at=$(boot_field 2)
+sed -i "s/^boot_ident .*/boot_ident $((at - 30 * 86400)) 60 $id1/" "$T/state"
+wine_ sc start VssGuard >"$T/start.log" 2>&1 || fail "sc start"
+i=0
+until [ "$(boot_field 2)" -gt $((at - 30 * 86400)) ] 2>/dev/null; do
+  i=$((i + 1))
+  [ "$i" -le 300 ] || fail "the service saved no state"
+  sleep 0.2
+done
+wine_ sc stop VssGuard >"$T/stop.log" 2>&1 || fail "sc stop"
+i=0
+until wine_ sc query VssGuard 2>/dev/null | grep -q STOPPED; do
+  i=$((i + 1))
+  [ "$i" -le 60 ] || fail "the service did not stop"
+  sleep 0.5
+done
+[ "$(boot_field 4)" = "$id1" ] || fail "the service has another id"
+[ "$(state_value "$T/state" count)" = 2 ] || fail "the service reset the count"
+vg service uninstall >/dev/null 2>&1 || fail "service uninstall"
 
 # Wine's reboot: the volatile key goes with the server.
 server -k
