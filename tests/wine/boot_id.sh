@@ -87,7 +87,7 @@ wine_ sc start VssGuard >"$T/start.log" 2>&1 || fail "sc start"
 i=0
 until [ "$(boot_field 2)" -gt $((at - 30 * 86400)) ] 2>/dev/null; do
   i=$((i + 1))
-  [ "$i" -le 300 ] || fail "the service saved no state"
+  [ "$i" -le 600 ] || fail "the service saved no state"
   sleep 0.2
 done
 wine_ sc stop VssGuard >"$T/stop.log" 2>&1 || fail "sc stop"
