@@ -480,8 +480,9 @@ static void fleet_after_decision(vg_agent *a, const struct vg_decision *d) {
 static void notify_initiated(vg_agent *a, const char *why, uint32_t warning_s);
 static void notify_locked(vg_agent *a, const char *why);
 
-/* Calls the platform's reboot and reacts to its answer. */
-static void call_reboot(vg_agent *a, const char *why) {
+/* Calls the platform's reboot and reacts to its answer; the attempt
+ * recorded at at is on disk. */
+static void call_reboot(vg_agent *a, const char *why, vg_wall_t at) {
   const struct vg_reboot_cfg *rc = vg_policy_reboot(a->policy);
   struct vg_reboot_req req;
   memset(&req, 0, sizeof(req));
@@ -506,6 +507,13 @@ static void call_reboot(vg_agent *a, const char *why) {
                 "reboot initiated: a shutdown is already pending (%s)", why);
     break;
   case VG_EAGAIN:
+    /* "Not ready" is a definite "nothing started": the attempt is taken
+     * back, and the retry, which goes through every stage again, records
+     * its own before its call. The loop guard counts calls the platform
+     * may have acted on, one per call, never two for one slot's call. */
+    vg_state_take_back_attempt(a->state, at);
+    a->dirty = true;
+    save_state(a);
     vg_log_warn(VG_EV_REBOOT_FAILED,
                 "the system cannot reboot right now (%s); retrying in %d s",
                 vg_strerror(r), RETRY_S);
@@ -522,30 +530,22 @@ static void call_reboot(vg_agent *a, const char *why) {
   a->again = true;
 }
 
-/* The timer after VG_EAGAIN: calls again if the slot still allows it. */
+/*
+ * The timer after VG_EAGAIN: the due moment again, through every stage
+ * (the decision at this instant, the gates, the FleetLock slot confirmed
+ * with a pre-reboot, the pre-reboot hook), since 30 s passed: a pause, a
+ * veto, a blackout or the loss of the slot meanwhile holds the retry.
+ */
 static void retry_reboot(vg_agent *a) {
-  vg_wall_t now = a->ops->now(a->ops->ud);
-  const struct vg_reboot_cfg *rc = vg_policy_reboot(a->policy);
   a->retry_pending = false;
   /* An administrator's pause written meanwhile holds the retry too. */
   if (take_over(a)) {
     a->dirty = true;
     save_state(a);
   }
-  if (!a->policy_trusted || vg_state_locked(a->state) ||
-      vg_state_paused(a->state, now) ||
-      !vg_plan_reboot_allowed_at(a->policy, now) ||
-      (rc->wait_for_backup && vg_state_backup_in_progress(a->state, now)) ||
-      a->save_failed || a->cfg.dry_run || vg_policy_dry_run(a->policy)) {
-    vg_log_info(VG_EV_POSTPONED,
-                "reboot retry abandoned: the checks at the slot no longer "
-                "pass");
-    vg_agent_evaluate(a);
-    return;
-  }
-  call_reboot(a, "retry after a not-ready answer");
-  if (a->again)
-    vg_agent_evaluate(a);
+  vg_log_info(VG_EV_GENERIC, "reboot retry after a not-ready answer: every "
+                             "check, gate and hook again");
+  vg_agent_evaluate(a);
 }
 
 /*
@@ -605,14 +605,6 @@ static void gates_start(vg_agent *a);
 
 static void stage_gates(vg_agent *a) {
   gates_start(a);
-}
-
-/* True when this machine holds a slot of the configured group and id. */
-static bool fleet_holds(vg_agent *a) {
-  struct vg_fleet_hold h;
-  vg_state_fleet_slot(a->state, &h);
-  return h.held && strcmp(h.group, vg_fleet_side_group(a->fleet)) == 0 &&
-         strcmp(h.id, vg_fleet_side_id(a->fleet)) == 0;
 }
 
 /* The next ask for a slot: after the retry delay, but no later than the
@@ -700,12 +692,10 @@ static void stage_fleet(vg_agent *a) {
       stage_hook(a);
     return;
   }
-  if (fleet_holds(a) && !vg_fleet_side_releasing(a->fleet)) {
-    /* Granted before (the agent restarted, or the reboot call asked to be
-     * retried): FleetLock locks are recursive, so the slot is still ours. */
-    stage_recheck(a);
-    return;
-  }
+  /* Also when the state says the slot is held (the reboot call asked to be
+   * retried): a pre-reboot confirms it, as FleetLock locks are recursive
+   * (200 again for a holder), and a slot released or taken by another
+   * machine meanwhile is not used. */
   int rc = vg_fleet_side_acquire(a->fleet);
   if (rc == 1) { /* dry run: the request was logged */
     stage_recheck(a);
@@ -822,7 +812,7 @@ static void stage_shutdown(vg_agent *a) {
     arm_delay(a, SAVE_RETRY_S);
     return;
   }
-  call_reboot(a, d->why);
+  call_reboot(a, d->why, now);
 }
 
 /*

@@ -27,7 +27,7 @@ vg_cli pause --until +2h --reason "change freeze" --state "$dir/state" >/dev/nul
 kill -HUP "$vg_agent_pid"
 vg_wait_log "reloaded" "$vg_work/retry.log" 10 || vg_fail "no reload"
 # The retry comes 30 s after the first call.
-vg_wait_log "reboot retry abandoned|reboot initiated" "$vg_work/retry.log" 45 ||
+vg_wait_log "reboot retry|reboot initiated" "$vg_work/retry.log" 45 ||
   vg_fail "the retry did not come"
 sleep 1
 [ -s "$dir/reboots" ] && vg_fail "the retry rebooted while paused: $(cat "$dir/reboots")"
