@@ -27,6 +27,7 @@
 
 #include <expat.h>
 
+#include "event_compact.h"
 #include "vssguard/event.h"
 #include "vssguard/platform.h"
 #include "vssguard/zone.h"
@@ -101,8 +102,10 @@ struct vg_evparser {
   enum { ENC_UNKNOWN, ENC_UTF8, ENC_UTF16LE } enc;
   unsigned char carry[4]; /* UTF-16: bytes of an incomplete unit or pair */
   size_t ncarry;
-  struct gbuf conv; /* UTF-16 input converted to UTF-8 */
-  struct gbuf trim; /* an event without the System elements never read */
+  struct gbuf conv;          /* UTF-16 input converted to UTF-8 */
+  struct gbuf trim;          /* a kept event compacted (event_compact.h) */
+  const char *const *fields; /* the named Data given, or NULL: all */
+  size_t nfields;
 
   /* Events are parsed as the children of one open document (a synthetic
    * root), so expat keeps its tables from one event to the next: reset per
@@ -113,7 +116,7 @@ struct vg_evparser {
   bool opening;              /* its root is being fed */
   bool closed;               /* the event's end tag was seen */
   unsigned in_doc;           /* events parsed in the document */
-  unsigned long line0, col0; /* parser position before the event */
+  unsigned long line0, col0; /* parser position before its first event */
 
   /* The event being parsed. */
   struct vg_event ev;
@@ -123,6 +126,7 @@ struct vg_evparser {
   int coll_depth;
   unsigned seen; /* bit per System item seen */
   size_t field_off[VG_EVENT_MAX_FIELDS];
+  size_t nnamed;      /* named Data that took one of the places so far */
   bool field_skip;    /* the current named Data is not kept */
   size_t value_start; /* offset in vals of the value being collected */
   struct gbuf vals;   /* named values and System scalars */
@@ -247,6 +251,16 @@ static bool once(vg_evparser *p, unsigned bit, const char *what) {
   return true;
 }
 
+/* True when the named Data field name is given to the callback. */
+static bool wanted(const vg_evparser *p, const char *name) {
+  if (p->fields == NULL)
+    return true;
+  for (size_t i = 0; i < p->nfields; i++)
+    if (strcmp(p->fields[i], name) == 0)
+      return true;
+  return false;
+}
+
 static void begin_collect(vg_evparser *p, enum collect c) {
   p->coll = c;
   p->coll_depth = p->depth;
@@ -316,11 +330,17 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **atts) {
       }
       begin_collect(p, C_TEXT);
     } else {
-      /* Fields beyond the limit or with overlong names are not kept. */
-      p->field_skip = p->ev.nfields == VG_EVENT_MAX_FIELDS ||
-                      strlen(n) >= sizeof(p->ev.fields[0].name);
+      /* Fields beyond the limit or with overlong names are not kept, nor
+       * those not asked for (which still take their place). */
+      size_t nl = strlen(n);
+      p->field_skip = p->nnamed == VG_EVENT_MAX_FIELDS ||
+                      nl >= sizeof(p->ev.fields[0].name);
+      if (!p->field_skip) {
+        p->nnamed++;
+        p->field_skip = !wanted(p, n);
+      }
       if (!p->field_skip)
-        memcpy(p->ev.fields[p->ev.nfields].name, n, strlen(n) + 1);
+        memcpy(p->ev.fields[p->ev.nfields].name, n, nl + 1);
       begin_collect(p, C_NAMED);
     }
   }
@@ -471,6 +491,8 @@ static int open_doc(vg_evparser *p) {
     return VG_EINVAL;
   p->open = true;
   p->in_doc = 0;
+  p->line0 = (unsigned long)XML_GetCurrentLineNumber(p->xp);
+  p->col0 = (unsigned long)XML_GetCurrentColumnNumber(p->xp);
   return VG_OK;
 }
 
@@ -498,21 +520,31 @@ static int parse_event(vg_evparser *p, const char *xml, size_t len,
     XML_SetCharacterDataHandler(p->xp, on_chars);
     XML_SetStartDoctypeDeclHandler(p->xp, on_doctype);
     XML_SetEntityDeclHandler(p->xp, on_entity_decl);
+    p->line0 = (unsigned long)XML_GetCurrentLineNumber(p->xp);
+    p->col0 = (unsigned long)XML_GetCurrentColumnNumber(p->xp);
   } else if ((!p->open || p->in_doc >= RESET_EVERY) && open_doc(p) != VG_OK) {
     snprintf(p->error, sizeof(p->error), "XML parser reset failed");
     return VG_EINVAL;
   }
   p->in_doc++;
-  p->line0 = (unsigned long)XML_GetCurrentLineNumber(p->xp);
-  p->col0 = (unsigned long)XML_GetCurrentColumnNumber(p->xp);
 
-  memset(&p->ev, 0, sizeof(p->ev));
+  /* Each item the handlers may leave unset (not the whole record: a
+   * memset of its 2 KiB was a cost per event). */
+  p->ev.channel[0] = p->ev.provider[0] = p->ev.computer[0] = '\0';
+  p->ev.event_id = 0;
+  p->ev.level = 0;
+  p->ev.record_id = 0;
+  p->ev.time = 0;
+  p->ev.time_100ns = 0;
+  p->ev.nfields = 0;
+  p->ev.text = NULL;
   p->depth = 0;
   p->closed = false;
   p->section = 0;
   p->coll = C_NONE;
   p->seen = 0;
   p->field_skip = false;
+  p->nnamed = 0;
   p->vals.len = 0;
   p->text.len = 0;
   p->ntext = 0;
@@ -523,6 +555,13 @@ static int parse_event(vg_evparser *p, const char *xml, size_t len,
 
   if (XML_Parse(p->xp, xml, (int)len, alone ? XML_TRUE : XML_FALSE) !=
       XML_STATUS_OK) {
+    p->open = false;
+    if (p->error[0] == '\0' && !alone && p->in_doc > 1) {
+      /* The position is known at the start of a document only (asking
+       * expat for it costs a pass over everything fed since the last
+       * time): the event is parsed again as the first of a new one. */
+      return parse_event(p, xml, len, false);
+    }
     if (p->error[0] == '\0') {
       /* Line and column within the event. */
       unsigned long line = (unsigned long)XML_GetCurrentLineNumber(p->xp);
@@ -601,12 +640,13 @@ static int prescan(const char *xml, size_t len) {
       return SCAN_UNSURE;
     s = q + 1;
     char c = q[1];
+    /* The second byte tells which test can match (not a call each). */
     if (c == '/') {
-      if (at(q, e, LIT("</System>")))
+      if (e - q > 2 && q[2] == 'S' && at(q, e, LIT("</System>")))
         break;
-    } else if (c == '!' || c == '?' || at(q, e, LIT("<System"))) {
+    } else if (c == '!' || c == '?' || (c == 'S' && at(q, e, LIT("<System")))) {
       return SCAN_UNSURE;
-    } else if (at(q, e, LIT("<Channel"))) {
+    } else if (c == 'C' && at(q, e, LIT("<Channel"))) {
       if (++nchan > 1 || !at(q, e, LIT("<Channel>")))
         return SCAN_UNSURE;
       chan = q + 9;
@@ -616,7 +656,7 @@ static int prescan(const char *xml, size_t len) {
         return SCAN_UNSURE;
       chan_len = (size_t)(ce - chan);
       s = ce + 10;
-    } else if (at(q, e, LIT("<EventID"))) {
+    } else if (c == 'E' && at(q, e, LIT("<EventID"))) {
       const char *d = q + 8;
       if (++nid > 1 || d >= e || (*d != '>' && *d != ' '))
         return SCAN_UNSURE;
@@ -649,116 +689,36 @@ bool vg_event_prescan_skips(const char *xml, size_t len) {
   return prescan(xml, len) == SCAN_SKIP;
 }
 
-/* Elements of System the parser never reads, cut before parsing. */
-static const char *const text_cut[] = {"Version", "Task", "Opcode", "Keywords",
-                                       "Computer"};
-static const char *const empty_cut[] = {"Correlation", "Execution", "Security"};
-
-static bool plain(char c) {
-  return c >= 0x20 && c <= 0x7e && c != '&' && c != '<';
-}
-
-/* The length of the letters at q. */
-static size_t name_len(const char *q, const char *e) {
-  const char *n = q;
-  while (n < e && ((*n >= 'A' && *n <= 'Z') || (*n >= 'a' && *n <= 'z')))
-    n++;
-  return (size_t)(n - q);
-}
-
-/*
- * The end of the element at q (its "<") when it is one the parser never
- * reads and it stands alone: <Name>text</Name> with printable ASCII text and
- * no reference, or <Name a='v' .../> with distinct attribute names and such
- * values. Cutting it then changes neither what the parser reads nor
- * whether the event is well-formed. NULL otherwise.
- */
-static const char *cuttable(const char *q, const char *e) {
-  const char *n = q + 1;
-  size_t nl = name_len(n, e);
-  for (size_t i = 0; i < sizeof(text_cut) / sizeof(text_cut[0]); i++) {
-    if (nl != strlen(text_cut[i]) || memcmp(n, text_cut[i], nl) != 0)
-      continue;
-    const char *t = n + nl;
-    if (t >= e || *t != '>')
-      return NULL;
-    for (t++; t < e && plain(*t); t++)
-      ;
-    if ((size_t)(e - t) < nl + 3 || t[0] != '<' || t[1] != '/' ||
-        memcmp(t + 2, n, nl) != 0 || t[2 + nl] != '>')
-      return NULL;
-    return t + nl + 3;
-  }
-  for (size_t i = 0; i < sizeof(empty_cut) / sizeof(empty_cut[0]); i++) {
-    if (nl != strlen(empty_cut[i]) || memcmp(n, empty_cut[i], nl) != 0)
-      continue;
-    const char *t = n + nl;
-    const char *names[4];
-    size_t lens[4], na = 0;
-    while (t < e && *t == ' ') {
-      t++;
-      size_t al = name_len(t, e);
-      if (al == 0 || na == 4)
-        return NULL;
-      for (size_t k = 0; k < na; k++)
-        if (lens[k] == al && memcmp(names[k], t, al) == 0)
-          return NULL;
-      names[na] = t;
-      lens[na++] = al;
-      t += al;
-      if ((size_t)(e - t) < 3 || t[0] != '=' || (t[1] != '\'' && t[1] != '"'))
-        return NULL;
-      char quote = t[1];
-      for (t += 2; t < e && plain(*t) && *t != quote; t++)
-        ;
-      if (t >= e || *t != quote)
-        return NULL;
-      t++;
-    }
-    if ((size_t)(e - t) < 2 || t[0] != '/' || t[1] != '>')
-      return NULL;
-    return t + 2;
-  }
-  return NULL;
-}
-
-/*
- * For an event the pre-scan keeps after reading it for sure: a copy in
- * p->trim without the System elements the parser never reads (a third of
- * the bytes of a typical event). Returns false when there is nothing to
- * cut.
- */
-static bool trim_system(vg_evparser *p, const char *xml, size_t len) {
-  const char *e = xml + len;
-  const char *s = memchr(xml, '>', len);
-  if (s == NULL)
-    return false;
-  s = memchr(s, '<', (size_t)(e - s)); /* <System>, as the pre-scan saw */
-  if (s == NULL)
-    return false;
-  s += 8;
-  const char *copied = xml;
-  p->trim.len = 0;
-  for (;;) {
-    const char *q = memchr(s, '<', (size_t)(e - s));
-    if (q == NULL || at(q, e, LIT("</System>")))
-      break;
-    const char *end = cuttable(q, e);
-    if (end == NULL) {
-      s = q + 1;
-      continue;
-    }
-    if (gbuf_add(&p->trim, copied, (size_t)(q - copied)) != VG_OK)
-      return false;
-    copied = s = end;
-  }
-  if (copied == xml)
-    return false;
-  return gbuf_add(&p->trim, copied, (size_t)(e - copied)) == VG_OK;
-}
-
 void vg_evparser_set_prescan(vg_evparser *p, bool on) {
   p->prescan = on;
+}
+
+void vg_evparser_set_fields(vg_evparser *p, const char *const *names,
+                            size_t n) {
+  p->fields = names;
+  p->nfields = n;
+}
+
+/*
+ * Parses a framed event with the pre-scan on: compacted first when it can
+ * be (the parser reads the same things, event_compact.h). A compacted
+ * event that fails is parsed again as it is, so the message names the
+ * place in the event as it was written.
+ */
+static int parse_compact(vg_evparser *p, const char *ev, size_t len) {
+  if (len <= VG_EVENT_MAX_BYTES && p->trim.cap < len + 1) {
+    char *b = realloc(p->trim.p, len + 1);
+    if (b == NULL)
+      return parse_event(p, ev, len, false);
+    p->trim.p = b;
+    p->trim.cap = len + 1;
+  }
+  size_t n = len <= VG_EVENT_MAX_BYTES
+                 ? vg_event_compact(ev, len, p->fields, p->nfields, p->trim.p)
+                 : 0;
+  if (n == 0 || parse_event(p, p->trim.p, n, false) != VG_OK)
+    return parse_event(p, ev, len, false);
+  return VG_OK;
 }
 
 uint64_t vg_evparser_passed(const vg_evparser *p) {
@@ -824,32 +784,39 @@ static bool is_start_end(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '>';
 }
 
+/* 1 when the avail bytes at s start with the n bytes of lit, -1 when
+ * they are a proper prefix of it, 0 otherwise. */
+static int starts(const char *s, size_t avail, const char *lit, size_t n) {
+  size_t k = avail < n ? avail : n;
+  for (size_t i = 1; i < k; i++) /* s[0] is the '<' of both */
+    if (s[i] != lit[i])
+      return 0;
+  return avail < n ? -1 : 1;
+}
+
 /*
  * Classifies the '<' at in.p[i]: 1 = "<Event" start of an event, 2 =
  * "</Event>", 3 = "<!--", 0 = something else, -1 = too few bytes to tell.
  */
 static int classify(const vg_evparser *p, size_t i) {
-  static const char start[] = "<Event", end[] = "</Event>", com[] = "<!--";
   const char *s = p->in.p + i;
   size_t avail = p->in.len - i;
-  size_t n;
+  int k;
+  if (avail < 2)
+    return -1;
   /* Most '<' open some other element: the second byte tells at once. */
-  if (avail >= 2 && s[1] != 'E' && s[1] != '/' && s[1] != '!')
-    return 0;
-  n = avail < 7 ? avail : 7;
-  if (memcmp(s, start, n < 6 ? n : 6) == 0) {
+  switch (s[1]) {
+  case 'E':
+    k = starts(s, avail, "<Event", 6);
+    if (k <= 0)
+      return k;
     if (avail < 7)
       return -1;
-    if (is_start_end(s[6]))
-      return 1;
+    return is_start_end(s[6]) ? 1 : 0;
+  case '/': k = starts(s, avail, "</Event>", 8); return k > 0 ? 2 : k;
+  case '!': k = starts(s, avail, "<!--", 4); return k > 0 ? 3 : k;
+  default: return 0;
   }
-  n = avail < 8 ? avail : 8;
-  if (memcmp(s, end, n) == 0)
-    return avail < 8 ? -1 : 2;
-  n = avail < 4 ? avail : 4;
-  if (memcmp(s, com, n) == 0)
-    return avail < 4 ? -1 : 3;
-  return 0;
 }
 
 /* The index of the next '<' at or after i, or in.len. */
@@ -857,6 +824,40 @@ static size_t next_lt(const vg_evparser *p, size_t i) {
   const char *q =
       i < p->in.len ? memchr(p->in.p + i, '<', p->in.len - i) : NULL;
   return q ? (size_t)(q - p->in.p) : p->in.len;
+}
+
+/*
+ * Looks for the end of the frame from in.p[*i] on. Returns the class of
+ * the '<' that ends the search, with *i at it: 2 its end, 1 the start of
+ * the next event, -1 too few bytes to tell (as classify), 0 a '<' passed
+ * over beyond the size limit; or -2 when no '<' is left (*i = in.len).
+ * Most '<' open or close an element of the event: their next bytes pass
+ * them over without a call.
+ */
+static int frame_scan(const vg_evparser *p, size_t *i) {
+  const char *b = p->in.p;
+  size_t len = p->in.len, at = *i;
+  for (;;) {
+    const char *q = at < len ? memchr(b + at, '<', len - at) : NULL;
+    if (q == NULL) {
+      *i = len;
+      return -2;
+    }
+    at = (size_t)(q - b);
+    if (len - at < 3 || q[1] == 'E' || (q[1] == '/' && q[2] == 'E')) {
+      int k = classify(p, at);
+      if (k == 1 || k == 2 || k == -1) {
+        *i = at;
+        return k;
+      }
+    }
+    /* Passed over (inside a frame a comment is as any other '<'). */
+    if (at + 1 - p->frame > VG_EVENT_MAX_BYTES) {
+      *i = at;
+      return 0;
+    }
+    at++;
+  }
 }
 
 /* Runs the framing over the buffered bytes as far as they go. */
@@ -897,11 +898,11 @@ static void frame_events(vg_evparser *p) {
         p->pos = i + 1;
       }
     } else {
-      size_t i = next_lt(p, p->scan);
-      if (i == p->in.len) {
+      size_t i = p->scan;
+      int k = frame_scan(p, &i);
+      if (k == -2) {
         p->scan = i;
       } else {
-        int k = classify(p, i);
         if (k == 2) {
           size_t end = i + 8;
           const char *ev = p->in.p + p->frame;
@@ -909,13 +910,9 @@ static void frame_events(vg_evparser *p) {
           int scan = p->prescan ? prescan(ev, evlen) : SCAN_UNSURE;
           if (scan == SCAN_SKIP) {
             p->passed++;
-          } else {
-            if (scan == SCAN_KEEP && trim_system(p, ev, evlen)) {
-              ev = p->trim.p;
-              evlen = p->trim.len;
-            }
-            if (parse_event(p, ev, evlen, false) != VG_OK)
-              skip(p, p->frame, p->error);
+          } else if ((p->prescan ? parse_compact(p, ev, evlen)
+                                 : parse_event(p, ev, evlen, false)) != VG_OK) {
+            skip(p, p->frame, p->error);
           }
           p->mode = M_SEEK;
           p->pos = end;

@@ -599,23 +599,33 @@ static void collect_free(struct collect *c) {
     free(c->names[i]);
 }
 
-/* Rebuilds the event of e for the tracker. */
+/* Copies the string src into dst of size n, cut to fit. */
+static void copy_cut(char *dst, size_t n, const char *src) {
+  size_t len = strlen(src);
+  if (len >= n)
+    len = n - 1;
+  memcpy(dst, src, len);
+  dst[len] = '\0';
+}
+
+/* Rebuilds the event of e for the tracker, over the last one: the parts
+ * it never sets stay as they were. */
 static void expand(const struct collect *c, const struct cev *e,
                    struct vg_event *ev) {
-  memset(ev, 0, sizeof(*ev));
-  snprintf(ev->channel, sizeof(ev->channel), "%s", c->names[e->channel]);
-  snprintf(ev->provider, sizeof(ev->provider), "%s", c->names[e->provider]);
+  copy_cut(ev->channel, sizeof(ev->channel), c->names[e->channel]);
+  copy_cut(ev->provider, sizeof(ev->provider), c->names[e->provider]);
   ev->event_id = e->event_id;
   ev->level = e->level;
   ev->record_id = e->record_id;
   ev->time = e->time;
   ev->time_100ns = e->frac;
   ev->text = "";
+  ev->nfields = 0;
   if (e->strs == NO_STRS)
     return;
   char *p = c->arena + e->strs;
   for (size_t i = 0; i < e->nfields; i++) {
-    snprintf(ev->fields[i].name, sizeof(ev->fields[i].name), "%s", p);
+    copy_cut(ev->fields[i].name, sizeof(ev->fields[i].name), p);
     p += strlen(p) + 1;
     ev->fields[i].value = p;
     p += strlen(p) + 1;
@@ -631,6 +641,7 @@ int vg_replay_file(vg_replay *r, const char *path) {
   if (p == NULL)
     return VG_ENOMEM;
   vg_evparser_set_prescan(p, true);
+  vg_evparser_set_fields(p, kept_fields, NKEPT);
   int rc = vg_evparser_parse_file(p, path);
   r->st.malformed += vg_evparser_skipped(p);
   r->st.passed_over += vg_evparser_passed(p);
@@ -643,6 +654,8 @@ int vg_replay_file(vg_replay *r, const char *path) {
                                    : VG_REPLAY_ORDER_INTERLEAVED;
   if (rc == 0 && c.n > 1 && c.descents > 0)
     sort_events(&c);
+  struct vg_event ev; /* what expand does not set stays zero */
+  memset(&ev, 0, sizeof(ev));
   for (size_t i = 0; rc == 0 && i < c.n; i++) {
     const struct cev *e = &c.ev[i];
     /* Sorted, the copies of one record are next to each other. */
@@ -653,7 +666,6 @@ int vg_replay_file(vg_replay *r, const char *path) {
       r->st.duplicates++;
       continue;
     }
-    struct vg_event ev;
     expand(&c, e, &ev);
     rc = vg_replay_event(r, &ev);
   }

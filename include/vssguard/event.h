@@ -69,9 +69,21 @@ uint64_t vg_evparser_skipped(const vg_evparser *p);
  * 12) is passed over without being parsed. Anything the scan cannot read
  * for sure is parsed in full. Such events are neither parsed, nor given to
  * the callback, nor counted as malformed; vg_evparser_passed counts them.
+ * The events parsed are first stripped of what the parser never reads
+ * where that cannot change the outcome (unread attributes and System
+ * elements, Binary, named Data not asked for by vg_evparser_set_fields);
+ * System/Computer is then not read: computer stays "".
  */
 void vg_evparser_set_prescan(vg_evparser *p, bool on);
 uint64_t vg_evparser_passed(const vg_evparser *p);
+
+/*
+ * Gives the callback only the named Data fields called one of names (n of
+ * them; the array must outlive the parser), instead of all. Each named
+ * Data still takes its place among the VG_EVENT_MAX_FIELDS kept, so the
+ * fields given are those of a full parse with these names.
+ */
+void vg_evparser_set_fields(vg_evparser *p, const char *const *names, size_t n);
 
 /*
  * The pre-scan's verdict on one framed event (xml, len): true when it can

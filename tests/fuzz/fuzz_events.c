@@ -14,7 +14,11 @@
  * state must survive a save and load round trip. A third parser with the
  * pre-scan on (vg_evparser_set_prescan) must give exactly the events that
  * matter (backup channel; Application 12289; System 6005 and 12) that the
- * full parse gives: the pre-scan may pass over only events that cannot.
+ * full parse gives: the pre-scan may pass over only events that cannot,
+ * and what it cuts from the events it keeps must change nothing the
+ * parser reads. Half the inputs (by a header bit) also ask that parser
+ * for the fields replay reads only (vg_evparser_set_fields): it must give
+ * exactly those of the full parse.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -52,15 +56,38 @@ static void trace_add(struct trace *t, const char *s, size_t n) {
   t->p[t->len] = '\0';
 }
 
-static void trace_event(struct trace *t, const struct vg_event *ev) {
+/* The fields replay reads (kept_fields in agent/replay.c). */
+static const char *const replay_fields[] = {"BackupTime", "HRESULT"};
+#define NREPLAY_FIELDS 2
+
+/* True when field i of ev is traced: every field, or with only those
+ * replay reads, one of them. */
+static bool traced(const struct vg_event *ev, size_t i, bool only) {
+  if (!only)
+    return true;
+  for (size_t k = 0; k < NREPLAY_FIELDS; k++)
+    if (strcmp(ev->fields[i].name, replay_fields[k]) == 0)
+      return true;
+  return false;
+}
+
+/* Adds the event to the trace, with every field or (only) those replay
+ * reads. */
+static void trace_fields(struct trace *t, const struct vg_event *ev,
+                         bool only) {
+  size_t nf = 0;
+  for (size_t i = 0; i < ev->nfields; i++)
+    nf += traced(ev, i, only);
   char head[512];
-  int n = snprintf(head, sizeof(head), "%s|%s|%u|%d|%llu|%lld|%zu\n",
+  int n = snprintf(head, sizeof(head), "%s|%s|%u|%d|%llu|%lld.%07u|%zu\n",
                    ev->channel, ev->provider, (unsigned)ev->event_id, ev->level,
                    (unsigned long long)ev->record_id, (long long)ev->time,
-                   ev->nfields);
+                   (unsigned)ev->time_100ns, nf);
   FZ_CHECK(n > 0);
   trace_add(t, head, strlen(head));
   for (size_t i = 0; i < ev->nfields; i++) {
+    if (!traced(ev, i, only))
+      continue;
     trace_add(t, ev->fields[i].name, strlen(ev->fields[i].name));
     trace_add(t, "=", 1);
     trace_add(t, ev->fields[i].value, strlen(ev->fields[i].value));
@@ -69,6 +96,10 @@ static void trace_event(struct trace *t, const struct vg_event *ev) {
   trace_add(t, ev->text, strlen(ev->text));
   trace_add(t, "\n", 1);
   t->n++;
+}
+
+static void trace_event(struct trace *t, const struct vg_event *ev) {
+  trace_fields(t, ev, false);
 }
 
 /* What the tracker side remembers across events. */
@@ -112,9 +143,11 @@ static bool matters(const struct vg_event *ev) {
          (ci == 2 && (ev->event_id == 6005 || ev->event_id == 12));
 }
 
-/* The full parse: every event, and apart the events that matter. */
+/* The full parse: every event, and apart the events that matter (with
+ * only the fields replay reads when only_fields). */
 struct whole {
   struct trace all, matter;
+  bool only_fields;
 };
 
 static void on_event_whole(const struct vg_event *ev, void *ud) {
@@ -122,7 +155,7 @@ static void on_event_whole(const struct vg_event *ev, void *ud) {
   check_event(ev);
   trace_event(&w->all, ev);
   if (matters(ev))
-    trace_event(&w->matter, ev);
+    trace_fields(&w->matter, ev, w->only_fields);
 }
 
 /* The parse with the pre-scan: the events that matter. */
@@ -219,6 +252,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   struct whole w;
   memset(&w, 0, sizeof(w));
+  w.only_fields = flags & 4;
   struct trace whole = {0};
   vg_evparser *pw = vg_evparser_new(on_event_whole, &w);
   FZ_CHECK(pw != NULL);
@@ -230,6 +264,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   vg_evparser *pp = vg_evparser_new(on_event_prescan, &pre);
   FZ_CHECK(pp != NULL);
   vg_evparser_set_prescan(pp, true);
+  if (w.only_fields)
+    vg_evparser_set_fields(pp, replay_fields, NREPLAY_FIELDS);
   feed_chunked(pp, xml, len, seed + 7, maxlog);
   if (w.matter.len != pre.len ||
       (pre.len > 0 && memcmp(w.matter.p, pre.p, pre.len) != 0)) {
