@@ -11,6 +11,7 @@
  * While it waits below the threshold nothing is armed, and while a reboot is
  * pending only the alarm is: the agent does not wake up until the instant.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #include "vssguard/policy.h"
 #include "vssguard/run.h"
 #include "vssguard/state.h"
+#include "vssguard/state_lock.h"
 #include "vssguard/tracker.h"
 
 /* Retry delay after the reboot call answered "not ready" (VG_EAGAIN). */
@@ -39,6 +41,9 @@
 
 /* Retry delay while the state cannot be saved and a reboot is due. */
 #define SAVE_RETRY_S 60
+/* Next try of a save while an administrator's command holds the state's
+ * lock (it holds it for the milliseconds of its read and write). */
+#define LOCK_RETRY_MS 50
 
 struct vg_agent {
   uv_loop_t *loop;
@@ -103,6 +108,13 @@ struct vg_agent {
    * (vssguard reset, pause, resume, reboot --next-slot): see take_over. */
   char *disk_text;
   size_t disk_len;
+  /* The state's lock (vssguard/state_lock.h), held around every read-back,
+   * write and rename of the file. While a command holds it, lock_timer
+   * tries again: the save (the agent's state stays dirty), the shutdown
+   * stage, or an evaluation that waited for the save. */
+  uv_timer_t lock_timer;
+  bool shutdown_waits;  /* stage_shutdown waits for the lock (due_busy) */
+  bool eval_after_save; /* evaluate once the waiting save is done */
 };
 
 static char *dup_str(const char *s) {
@@ -154,16 +166,47 @@ static void keep_disk_text(vg_agent *a, char *text, size_t len) {
   a->disk_len = len;
 }
 
+static void lock_timer_cb(uv_timer_t *t);
+
 /*
- * Saves the state. Returns 0 or the error, which is logged each time.
- * An administrator's request written into the file since the agent last
- * read or wrote it is taken over first, so a save never undoes it. What
- * remains: a command that writes the file between take_over's read and the
- * rename below (the write and fsync: milliseconds) is still replaced; its
- * request is lost and the command must be run again. A lock between the agent
- * and the commands would close it; the window is too small to justify one.
+ * Takes the state's lock for a save. While the agent runs, one try and
+ * never a wait (the loop must not block): when an administrator's command
+ * holds it, lock_timer tries again in LOCK_RETRY_MS and VG_EBUSY is
+ * returned. At the stop, a bounded wait: the last save is not dropped.
+ * Any other failure is logged as a failed save (reboots are held) and
+ * returned.
  */
-static int save_state(vg_agent *a) {
+static int lock_state(vg_agent *a, vg_plat_lock **lk) {
+  int rc =
+      vg_state_lock(a->state_path, a->stopped ? VG_STATE_LOCK_WAIT_MS : 0, lk);
+  if (rc == VG_EBUSY && !a->stopped) {
+    vg_log_debug("the state's lock is held by an administrator's command: "
+                 "trying again in %d ms",
+                 LOCK_RETRY_MS);
+    if (!uv_is_active((uv_handle_t *)&a->lock_timer))
+      uv_timer_start(&a->lock_timer, lock_timer_cb, LOCK_RETRY_MS, 0);
+    return rc;
+  }
+  if (rc != 0) {
+    const char *why =
+        rc == VG_EBUSY ? "another process kept it locked" : strerror(errno);
+    a->save_failed = true;
+    vg_log_error(VG_EV_STATE_ERROR,
+                 "cannot write the state file %s (its lock file %s.lock: %s); "
+                 "reboots are held until it can be saved",
+                 a->state_path, a->state_path, why);
+  }
+  return rc;
+}
+
+/*
+ * Saves the state, the state's lock held by the caller. Returns 0 or the
+ * error, which is logged each time. An administrator's request written into
+ * the file since the agent last read or wrote it is taken over first, so a
+ * save never undoes it; under the lock no command writes between that
+ * read-back and the rename.
+ */
+static int save_locked(vg_agent *a) {
   note_boot_ident(a);
   if (take_over(a)) {
     a->dirty = true;
@@ -192,6 +235,25 @@ static int save_state(vg_agent *a) {
   a->save_failed = false;
   a->dirty = false;
   return 0;
+}
+
+/*
+ * Saves the state under its lock. Returns 0, VG_EBUSY when an
+ * administrator's command holds the lock (the state stays dirty and
+ * lock_timer saves it shortly), or the error, logged.
+ */
+static int save_state(vg_agent *a) {
+  vg_plat_lock *lk;
+  int rc = lock_state(a, &lk);
+  if (rc == VG_EBUSY && !a->stopped) {
+    a->dirty = true;
+    return rc;
+  }
+  if (rc != 0)
+    return rc;
+  rc = save_locked(a);
+  vg_state_unlock(lk);
+  return rc;
 }
 
 /* Writes the metrics file when the policy names one and a gauge changed. */
@@ -586,8 +648,10 @@ static void stage_local(vg_agent *a, const struct vg_decision *d) {
   char msg[512];
   if (a->due_busy)
     return; /* the running sequence goes on from its callback */
-  if (a->dirty)
-    save_state(a);
+  if (a->dirty && save_state(a) == VG_EBUSY) {
+    a->eval_after_save = true; /* begins once the state is on disk */
+    return;
+  }
   if (a->save_failed) {
     snprintf(msg, sizeof(msg),
              "reboot postponed: state not saved (%s cannot be written)",
@@ -758,17 +822,45 @@ static void stage_hook(vg_agent *a) {
   hook_start(a);
 }
 
-/* Stage 6: the one call of the reboot module, after the attempt is saved. */
+/* The reboot waits for a state that cannot be saved. */
+static void postpone_unsaved(vg_agent *a) {
+  char msg[512];
+  snprintf(msg, sizeof(msg),
+           "reboot postponed: state not saved (%s cannot be written)",
+           a->state_path);
+  note(a, VG_LOG_WARN, VG_EV_POSTPONED, msg);
+  arm_delay(a, SAVE_RETRY_S);
+}
+
+/*
+ * Stage 6: the one call of the reboot module, after the attempt is saved.
+ * The state's lock is held from the last read-back of the file to the saved
+ * attempt, so an administrator's command cannot write in between (its
+ * pause would come too late, or its older file would hide the attempt).
+ * While a command holds it, the stage waits (lock_timer, due_busy) and
+ * every check is made again before it runs again.
+ */
 static void stage_shutdown(vg_agent *a) {
   const struct vg_decision *d = &a->due;
   vg_wall_t now = a->ops->now(a->ops->ud);
-  char msg[512];
+  vg_plat_lock *lk = NULL;
   clear_note(a);
+  int lrc = lock_state(a, &lk);
+  if (lrc == VG_EBUSY) {
+    a->shutdown_waits = true;
+    a->due_busy = true;
+    return;
+  }
+  if (lrc != 0) {
+    postpone_unsaved(a);
+    return;
+  }
   /* The last moment an administrator's pause or reset can arrive without a
    * reload: taken over, the evaluation decides again. */
   if (take_over(a)) {
     a->dirty = true;
-    save_state(a);
+    save_locked(a);
+    vg_state_unlock(lk);
     vg_log_info(VG_EV_POSTPONED, "reboot postponed: an administrator's "
                                  "request was taken over from the state file");
     fleet_release_unused(a, "an administrator's request was taken over");
@@ -776,6 +868,7 @@ static void stage_shutdown(vg_agent *a) {
     return;
   }
   if (a->cfg.dry_run || vg_policy_dry_run(a->policy)) {
+    vg_state_unlock(lk);
     /* Once per slot: then wait for its end, where the next slot is
      * planned. */
     if (now >= a->dry_until || d->sched.slot_end > a->dry_until)
@@ -791,7 +884,8 @@ static void stage_shutdown(vg_agent *a) {
                  "run 'vssguard reset' once the cause is fixed",
                  vg_state_pending_attempts(a->state));
     a->dirty = true; /* the guard now holds: keep it across restarts */
-    save_state(a);
+    save_locked(a);
+    vg_state_unlock(lk);
     notify_locked(a, "reboot attempts did not lead to a boot");
     fleet_release_unused(a, "reboots are locked");
     disarm(a);
@@ -800,19 +894,70 @@ static void stage_shutdown(vg_agent *a) {
   a->dirty = true;
   /* The attempt must be on disk before the call: after a crash or a
    * restart it still counts, and this slot is not used twice. */
-  if (save_state(a) != 0) {
+  int src = save_locked(a);
+  vg_state_unlock(lk);
+  if (src != 0) {
     /* Not saved, so not tried: the guard counts only attempts that were on
      * disk before the call, or an unwritable state would lock reboots that
      * never happened. */
     vg_state_take_back_attempt(a->state, now);
-    snprintf(msg, sizeof(msg),
-             "reboot postponed: state not saved (%s cannot be written)",
-             a->state_path);
-    note(a, VG_LOG_WARN, VG_EV_POSTPONED, msg);
-    arm_delay(a, SAVE_RETRY_S);
+    postpone_unsaved(a);
     return;
   }
   call_reboot(a, d->why, now);
+}
+
+/* The wait for the state's lock took time: every check again at this
+ * instant, then the shutdown stage again. */
+static void after_lock_wait(vg_agent *a) {
+  vg_wall_t now = a->ops->now(a->ops->ud);
+  struct vg_decide_input in;
+  struct vg_decision d;
+  memset(&in, 0, sizeof(in));
+  in.policy = a->policy;
+  in.state = a->state;
+  in.now = now;
+  in.seed = a->seed;
+  if (a->ops->boot_time(a->ops->ud, &in.boot_time) != 0)
+    in.boot_time = vg_state_boot_time(a->state);
+  char pending[160];
+  in.restart_pending = piggyback_pending(a, pending, sizeof(pending));
+  vg_decide(&in, &d);
+  if (d.action != VG_ACT_REBOOT || !a->policy_trusted || a->count_only ||
+      vg_state_locked(a->state)) {
+    vg_log_info(VG_EV_POSTPONED,
+                "reboot postponed: the checks no longer pass after the wait "
+                "for the state's lock (%s)",
+                d.why);
+    fleet_release_unused(a, "the checks no longer passed after the wait");
+    a->again = true;
+    return;
+  }
+  stage_shutdown(a);
+}
+
+static void continue_from_callback(vg_agent *a, void (*stage)(vg_agent *));
+
+/* The state's lock may be free again: whatever waited for it goes on. */
+static void lock_timer_cb(uv_timer_t *t) {
+  vg_agent *a = t->data;
+  if (a->stopped)
+    return;
+  if (a->shutdown_waits) {
+    a->shutdown_waits = false;
+    a->due_busy = false;
+    continue_from_callback(a, after_lock_wait);
+    return;
+  }
+  a->again = false;
+  if (a->dirty && save_state(a) == VG_EBUSY)
+    return; /* still held: the timer runs again */
+  if (a->again || a->eval_after_save) {
+    a->eval_after_save = false;
+    vg_agent_evaluate(a);
+  } else {
+    write_metrics(a);
+  }
 }
 
 /*
@@ -1207,7 +1352,14 @@ static void boot_duties(vg_agent *a) {
     return;
   vg_state_set_post_boot_done(a->state, boot);
   a->dirty = true;
-  if (save_state(a) != 0)
+  int src = save_state(a);
+  if (src == VG_EBUSY) {
+    /* A command holds the state's lock: again once the mark is saved. */
+    vg_state_set_post_boot_done(a->state, done);
+    a->eval_after_save = true;
+    return;
+  }
+  if (src != 0)
     return; /* not started without the mark on disk: no second run */
   char sum[512], desc[1536];
   snprintf(sum, sizeof(sum), "%s rebooted: VSS writer sessions cleared",
@@ -1643,12 +1795,15 @@ int vg_agent_new(uv_loop_t *loop, const struct vg_agent_config *cfg,
     goto fail;
   }
   a->timer.data = a;
+  uv_timer_init(loop, &a->lock_timer); /* only fails for a bad loop */
+  a->lock_timer.data = a;
   fleet_configure(a);
   a->gates = vg_gate_check_new();
   if (a->gates == NULL) {
     vg_fleet_side_close(a->fleet);
     vg_alarm_close(a->alarm);
     uv_close((uv_handle_t *)&a->timer, NULL);
+    uv_close((uv_handle_t *)&a->lock_timer, NULL);
     rc = VG_ENOMEM;
     goto fail;
   }
@@ -1896,6 +2051,7 @@ void vg_agent_stop(vg_agent *a) {
   vg_source_stop(a->source);
   a->source = NULL;
   uv_close((uv_handle_t *)&a->timer, NULL);
+  uv_close((uv_handle_t *)&a->lock_timer, NULL);
   vg_alarm_close(a->alarm);
   a->alarm = NULL;
   vg_fleet_side_close(a->fleet);

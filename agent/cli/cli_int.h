@@ -68,6 +68,27 @@ extern const struct cmd vg_cli_cmd_resume;
 void vg_cli_reload_hint(void);
 int vg_cli_check_reason(const char *cmd, const char *reason);
 
+/*
+ * Their read-modify-write of the state (admin_state.c), under the state's
+ * lock. vg_cli_edit_begin takes the lock, waiting up to
+ * VG_STATE_LOCK_WAIT_MS, and loads the state of spath (NULL: the default
+ * file) into e->s; it returns VG_EXIT_OK, or an exit code after printing
+ * why (nothing held then). vg_cli_edit_commit writes e->s and releases the
+ * lock; it returns VG_EXIT_OK or VG_EXIT_FAIL after printing why.
+ * vg_cli_edit_end releases whatever is still held; call it in every case
+ * after a successful begin.
+ */
+struct vg_cli_edit {
+  const char *path; /* the state file */
+  vg_state *s;      /* as read under the lock, for the command to change */
+  vg_plat_lock *lock;
+  char defs[1024]; /* the default path, when spath is NULL */
+};
+int vg_cli_edit_begin(const char *cmd, const char *spath,
+                      struct vg_cli_edit *e);
+int vg_cli_edit_commit(struct vg_cli_edit *e);
+void vg_cli_edit_end(struct vg_cli_edit *e);
+
 /* ---- cli.c: the table and the option parser ---------------------------- */
 
 /* Prints "vssguard: message (try ...)" on one line; returns VG_EXIT_USAGE.

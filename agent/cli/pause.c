@@ -39,7 +39,7 @@ static int cmd_pause(const struct cmd *c, int argc, char **argv) {
   size_t no = sizeof(o) / sizeof(o[0]);
   char *pos[1] = {NULL};
   int npos, rc;
-  char defs[1024], t[64];
+  char t[64];
   if (vg_cli_parse_cmd(c, argc, argv, o, no, pos, 0, &npos, &rc))
     return rc;
   const char *until = vg_cli_opt(o, no, "until")->arg;
@@ -59,33 +59,29 @@ static int cmd_pause(const struct cmd *c, int argc, char **argv) {
                               "a pause longer than 30 days needs --force "
                               "(--until '%s')",
                               until);
-  const char *spath = vg_cli_opt(o, no, "state")->arg;
-  if (spath == NULL)
-    spath = vg_cli_default_path("state", defs, sizeof(defs));
-  vg_state *s;
-  rc = vg_cli_load_state(spath, &s);
-  if (rc != 0)
+  struct vg_cli_edit e;
+  if ((rc = vg_cli_edit_begin(c->name, vg_cli_opt(o, no, "state")->arg, &e)) !=
+      0)
     return rc;
   struct vg_admin ad;
-  vg_state_admin(s, &ad);
+  vg_state_admin(e.s, &ad);
   ad.paused = true;
   ad.paused_until = end;
   ad.paused_at = now;
   snprintf(ad.pause_reason, sizeof(ad.pause_reason), "%s",
            reason ? reason : "");
-  vg_state_set_admin(s, &ad);
-  if (vg_state_save_cmd(s, spath) != 0) {
-    fprintf(stderr, "vssguard: %s: cannot write the state\n", spath);
-    vg_state_free(s);
-    return VG_EXIT_FAIL;
+  vg_state_set_admin(e.s, &ad);
+  if ((rc = vg_cli_edit_commit(&e)) != 0) {
+    vg_cli_edit_end(&e);
+    return rc;
   }
   vg_time_format(end, NULL, t, sizeof(t));
   vg_log_warn(VG_EV_PAUSED, "reboots paused by an administrator until %s%s%s",
               t, reason ? ": " : "", reason ? reason : "");
-  printf("%s: reboots paused until %s%s%s\n", spath, t, reason ? ": " : "",
+  printf("%s: reboots paused until %s%s%s\n", e.path, t, reason ? ": " : "",
          reason ? reason : "");
   vg_cli_reload_hint();
-  vg_state_free(s);
+  vg_cli_edit_end(&e);
   return VG_EXIT_OK;
 }
 
@@ -94,35 +90,30 @@ static int cmd_resume(const struct cmd *c, int argc, char **argv) {
   size_t no = sizeof(o) / sizeof(o[0]);
   char *pos[1] = {NULL};
   int npos, rc;
-  char defs[1024];
   if (vg_cli_parse_cmd(c, argc, argv, o, no, pos, 0, &npos, &rc))
     return rc;
-  const char *spath = vg_cli_opt(o, no, "state")->arg;
-  if (spath == NULL)
-    spath = vg_cli_default_path("state", defs, sizeof(defs));
-  vg_state *s;
-  rc = vg_cli_load_state(spath, &s);
-  if (rc != 0)
+  struct vg_cli_edit e;
+  if ((rc = vg_cli_edit_begin(c->name, vg_cli_opt(o, no, "state")->arg, &e)) !=
+      0)
     return rc;
   struct vg_admin ad;
-  vg_state_admin(s, &ad);
-  bool was = vg_state_paused(s, vg_plat_now());
+  vg_state_admin(e.s, &ad);
+  bool was = vg_state_paused(e.s, vg_plat_now());
   ad.paused = false;
   ad.paused_until = ad.paused_at = 0;
   ad.pause_reason[0] = '\0';
-  vg_state_set_admin(s, &ad);
-  if (vg_state_save_cmd(s, spath) != 0) {
-    fprintf(stderr, "vssguard: %s: cannot write the state\n", spath);
-    vg_state_free(s);
-    return VG_EXIT_FAIL;
+  vg_state_set_admin(e.s, &ad);
+  if ((rc = vg_cli_edit_commit(&e)) != 0) {
+    vg_cli_edit_end(&e);
+    return rc;
   }
   vg_log_info(VG_EV_RESUMED, "pause lifted by an administrator (vssguard "
                              "resume): reboots are allowed again");
-  printf("%s: %s\n", spath,
+  printf("%s: %s\n", e.path,
          was ? "pause lifted: reboots are allowed again"
              : "no pause was in force");
   vg_cli_reload_hint();
-  vg_state_free(s);
+  vg_cli_edit_end(&e);
   return VG_EXIT_OK;
 }
 

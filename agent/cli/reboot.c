@@ -36,7 +36,6 @@ static int cmd_reboot(const struct cmd *c, int argc, char **argv) {
   size_t no = sizeof(o) / sizeof(o[0]);
   char *pos[1] = {NULL};
   int npos, rc;
-  char defs[1024];
   if (vg_cli_parse_cmd(c, argc, argv, o, no, pos, 0, &npos, &rc))
     return rc;
   if (!vg_cli_opt(o, no, "next-slot")->seen)
@@ -46,24 +45,20 @@ static int cmd_reboot(const struct cmd *c, int argc, char **argv) {
   const char *reason = vg_cli_opt(o, no, "reason")->arg;
   if ((rc = vg_cli_check_reason(c->name, reason)) != 0)
     return rc;
-  const char *spath = vg_cli_opt(o, no, "state")->arg;
-  if (spath == NULL)
-    spath = vg_cli_default_path("state", defs, sizeof(defs));
-  vg_state *s;
-  rc = vg_cli_load_state(spath, &s);
-  if (rc != 0)
+  struct vg_cli_edit e;
+  if ((rc = vg_cli_edit_begin(c->name, vg_cli_opt(o, no, "state")->arg, &e)) !=
+      0)
     return rc;
   struct vg_admin ad;
-  vg_state_admin(s, &ad);
+  vg_state_admin(e.s, &ad);
   ad.requested = true;
   ad.requested_at = vg_plat_now();
   snprintf(ad.request_reason, sizeof(ad.request_reason), "%s",
            reason ? reason : "");
-  vg_state_set_admin(s, &ad);
-  if (vg_state_save_cmd(s, spath) != 0) {
-    fprintf(stderr, "vssguard: %s: cannot write the state\n", spath);
-    vg_state_free(s);
-    return VG_EXIT_FAIL;
+  vg_state_set_admin(e.s, &ad);
+  if ((rc = vg_cli_edit_commit(&e)) != 0) {
+    vg_cli_edit_end(&e);
+    return rc;
   }
   vg_log_info(VG_EV_REBOOT_REQUESTED,
               "reboot at the next allowed slot requested by an "
@@ -71,12 +66,12 @@ static int cmd_reboot(const struct cmd *c, int argc, char **argv) {
               reason ? ": " : "", reason ? reason : "");
   printf("%s: reboot requested at the next allowed slot (until the server "
          "boots)%s%s\n",
-         spath, reason ? ": " : "", reason ? reason : "");
-  if (vg_state_paused(s, ad.requested_at))
+         e.path, reason ? ": " : "", reason ? reason : "");
+  if (vg_state_paused(e.s, ad.requested_at))
     printf("Reboots are paused: the request waits for the end of the pause "
            "('vssguard resume' ends it now).\n");
   vg_cli_reload_hint();
-  vg_state_free(s);
+  vg_cli_edit_end(&e);
   return VG_EXIT_OK;
 }
 

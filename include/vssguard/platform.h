@@ -182,4 +182,23 @@ void vg_alarm_disarm(vg_alarm *al);
  * callbacks. cb never runs after this call. NULL is allowed. */
 void vg_alarm_close(vg_alarm *al);
 
+/*
+ * An advisory, exclusive lock on a file of its own (created when missing,
+ * never removed), held from vg_plat_lock_try until vg_plat_unlock. Two
+ * holders exclude each other whether they are two processes or two calls
+ * in one process. POSIX: flock(LOCK_EX | LOCK_NB) on a descriptor opened
+ * O_NOFOLLOW (a new file gets mode 0600). Windows: LockFileEx(EXCLUSIVE |
+ * FAIL_IMMEDIATELY) on byte 0 of a handle opened through the wide API with
+ * every share mode, so that other holders can open it too; a new file gets
+ * the DACL of the state file (SYSTEM and Administrators only). The lock
+ * goes with the process: a holder that dies releases it.
+ * Returns 0 (*out holds the lock), VG_EBUSY when someone else holds it
+ * (nothing waits), or VG_EIO when the file cannot be opened or locked
+ * (errno set).
+ */
+typedef struct vg_plat_lock vg_plat_lock;
+int vg_plat_lock_try(const char *path, vg_plat_lock **out);
+/* Releases and frees the lock. NULL is allowed. */
+void vg_plat_unlock(vg_plat_lock *l);
+
 #endif

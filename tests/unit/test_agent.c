@@ -25,6 +25,7 @@
 #include "vssguard/log.h"
 #include "vssguard/platform.h"
 #include "vssguard/state.h"
+#include "vssguard/state_lock.h"
 #include "vssguard/zone.h"
 
 #define H 3600
@@ -252,8 +253,9 @@ static int teardown(void **st) {
     vg_agent_free(x->agent);
   }
   assert_int_equal(uv_loop_close(&x->loop), 0);
-  const char *names[] = {"policy.yaml",   "state",     "state.tmp",
-                         "state.corrupt", "sub/state", "sub/state.tmp"};
+  const char *names[] = {"policy.yaml",   "state",         "state.tmp",
+                         "state.corrupt", "sub/state",     "sub/state.tmp",
+                         "state.lock",    "sub/state.lock"};
   for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
     rm(x->dir, names[i]);
   rm(x->dir, "sub");
@@ -779,6 +781,93 @@ static void test_reset_survives_save(void **st) {
   assert_int_equal(fk.reboots, VG_STATE_MAX_ATTEMPTS + 1);
 }
 
+/* ---- the state's lock (state.lock) ------------------------------------ */
+
+/* Runs the loop for up to about 3 s, until the file at path holds text
+ * (the agent tries a held lock again every 50 ms). */
+static bool spin_until_file_has(struct fx *x, const char *path,
+                                const char *text) {
+  for (int i = 0; i < 50 && !file_has(path, text); i++) {
+    uv_sleep(60);
+    uv_run(&x->loop, UV_RUN_NOWAIT);
+  }
+  return file_has(path, text);
+}
+
+/*
+ * A command holds the state's lock while the agent counts a run: the save
+ * does not wait on the loop and is not dropped. The command's pause,
+ * written under the lock from the file as it read it, and the run are both
+ * on disk once the lock is free.
+ */
+static void test_save_waits_for_lock(void **st) {
+  struct fx *x = *st;
+  unsigned long long rec = 1;
+  vg_plat_lock *lk = NULL;
+  start(x);
+  runs(x, base() - 5 * H, 1, &rec);
+  assert_true(file_has(x->state, "count 1\n"));
+  assert_int_equal(vg_state_lock(x->state, 0, &lk), 0);
+  assert_int_equal(vg_state_lock(x->state, 0, &(vg_plat_lock *){NULL}),
+                   VG_EBUSY);
+  runs(x, base() - 3 * H, 1, &rec); /* counted; the save waits */
+  assert_int_equal(log_count(VG_EV_RUN_COUNTED, "run counted: 2/3"), 1);
+  assert_true(file_has(x->state, "count 1\n"));
+  cli_pause(x, base() + DAY); /* the command's write, from count 1 */
+  uv_sleep(60);
+  uv_run(&x->loop, UV_RUN_NOWAIT); /* a retry while still held */
+  assert_true(file_has(x->state, "count 1\n"));
+  vg_state_unlock(lk);
+  assert_true(spin_until_file_has(x, x->state, "count 2\n"));
+  assert_true(disk_paused(x, base() + H));
+  assert_int_equal(log_count(VG_EV_PAUSED, "quarter end"), 1);
+  assert_int_equal(log_count(VG_EV_STATE_ERROR, "cannot write"), 0);
+}
+
+/*
+ * The due moment comes while a command holds the lock: no attempt is
+ * recorded and no reboot call made until it is free; then every check is
+ * made again and the reboot follows, its attempt on disk.
+ */
+static void test_shutdown_waits_for_lock(void **st) {
+  struct fx *x = *st;
+  unsigned long long rec = 1;
+  vg_plat_lock *lk = NULL;
+  start(x);
+  runs(x, base() - 5 * H, 3, &rec);
+  assert_int_equal(vg_state_lock(x->state, 0, &lk), 0);
+  at(x, base() + 2 * H);
+  assert_int_equal(fk.reboots, 0);
+  assert_false(file_has(x->state, "\nreboot "));
+  at(x, base() + 2 * H + 1); /* an evaluation meanwhile starts nothing */
+  assert_int_equal(fk.reboots, 0);
+  vg_state_unlock(lk);
+  assert_true(spin_until_file_has(x, x->state, "\nreboot "));
+  assert_int_equal(fk.reboots, 1);
+  assert_true(file_has(x->state, "attempts 1\n"));
+}
+
+/* The same with a pause written under the lock: taken over, no reboot. */
+static void test_shutdown_lock_then_pause(void **st) {
+  struct fx *x = *st;
+  unsigned long long rec = 1;
+  vg_plat_lock *lk = NULL;
+  start(x);
+  runs(x, base() - 5 * H, 3, &rec);
+  assert_int_equal(vg_state_lock(x->state, 0, &lk), 0);
+  at(x, base() + 2 * H);
+  cli_pause(x, base() + DAY);
+  vg_state_unlock(lk);
+  for (int i = 0; i < 10; i++) {
+    uv_sleep(60);
+    uv_run(&x->loop, UV_RUN_NOWAIT);
+  }
+  assert_int_equal(fk.reboots, 0);
+  assert_int_equal(log_count(VG_EV_PAUSED, "quarter end"), 1);
+  assert_true(disk_paused(x, base() + 3 * H));
+  assert_false(file_has(x->state, "\nreboot "));
+}
+
 /*
  * An invalid policy at start: the agent runs in count-only mode (counts,
  * saves, never reboots), logs the same errors once, and takes a valid
@@ -890,6 +979,12 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_reset_survives_save, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_corrupt_state_quarantined, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_save_waits_for_lock, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_shutdown_waits_for_lock, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_shutdown_lock_then_pause, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_bad_policy_counts_only, setup,
                                       teardown),
