@@ -36,6 +36,12 @@ struct vg_run {
   unsigned flags;
 };
 
+/* The System record ids of one boot's events, 0 while not seen. */
+#define VG_BOOT_RECS_MAX 8
+struct vg_boot_recs {
+  uint64_t rec[2]; /* [0] EventLog 6005, [1] Kernel-General 12 */
+};
+
 /* Event position of one channel. */
 struct vg_chan {
   char name[VG_STATE_CHANNEL_MAX];
@@ -72,6 +78,11 @@ struct vg_state {
   vg_wall_t silence_until;
   bool verify_pending;   /* a run after our reboot is awaited (remediation) */
   vg_wall_t verified_at; /* that run's end, once it ended without 12289 */
+  /* The latest boots' events, newest (the current boot) last; not saved.
+   * They tell the second event of a boot from a new boot when the clock
+   * stepped between the two, or boots came minutes apart (tracker.c). */
+  struct vg_boot_recs boot_recs[VG_BOOT_RECS_MAX];
+  size_t nboot_recs;
 };
 
 /* The channel entry for name, created when create is true and there is room. */

@@ -23,7 +23,17 @@
  *     so it is marked counted.
  *   - System, EventLog 6005 or Kernel-General 12, or a platform boot time
  *     more than BOOT_SLACK later than the known one: a boot. The count and
- *     the runs reset; a pending reboot attempt is confirmed.
+ *     the runs reset; a pending reboot attempt is confirmed. Each boot logs
+ *     one 6005 and one 12, a few records apart (at most 29 in the real logs
+ *     of tests/data/real and SOURCES.md, 56 boots; the events of two boots
+ *     45 and more apart), but not always close in time: the clock may step
+ *     by hours between them (a virtual machine whose clock is set at
+ *     boot), and boots may come a minute apart. So a boot event is the
+ *     other event of a recent boot that lacks it when their record ids are
+ *     at most BOOT_REC_PAIR apart, whatever their times; else of the
+ *     current boot when it lacks it and came within BOOT_SLACK; else a new
+ *     boot, also when its time is older than the current boot but its
+ *     record id newer (the clock stepped back).
  *   - An event older than the boot (by more than STALE_SLACK) is stale; an
  *     event whose record id is not above the highest seen on its channel,
  *     and that is not newer than every event applied so far, is a
@@ -45,6 +55,9 @@
 #define MATCH_WINDOW 600
 /* Boot events and boot times this close to the known boot are that boot. */
 #define BOOT_SLACK 120
+/* The 6005 and the 12 of one boot are at most this many System records
+ * apart (see the rules above). */
+#define BOOT_REC_PAIR 40
 /* Events this much older than the boot are still taken as from this boot. */
 #define STALE_SLACK 60
 /* A run ended without identity and a BackupTime this close are one run. */
@@ -154,6 +167,13 @@ static struct vg_run *rekey(vg_state *s, struct vg_run *run, vg_wall_t bt) {
 static void boot(vg_state *s, vg_wall_t t, struct vg_track_result *r) {
   r->kind = VG_TRACK_BOOT;
   s->boot_time = t;
+  /* A new entry for its events, the oldest dropped when full. */
+  if (s->nboot_recs == VG_BOOT_RECS_MAX) {
+    memmove(s->boot_recs, s->boot_recs + 1,
+            (VG_BOOT_RECS_MAX - 1) * sizeof(s->boot_recs[0]));
+    s->nboot_recs--;
+  }
+  memset(&s->boot_recs[s->nboot_recs++], 0, sizeof(s->boot_recs[0]));
   s->count = 0;
   s->nruns = 0;
   memset(&s->sched, 0, sizeof(s->sched));
@@ -377,6 +397,60 @@ static bool is_boot_event(const struct vg_event *ev) {
           strcmp(ev->provider, "Microsoft-Windows-Kernel-General") == 0);
 }
 
+static uint64_t rec_dist(uint64_t a, uint64_t b) {
+  return a > b ? a - b : b - a;
+}
+
+/* Applies a boot event (EventLog 6005 or Kernel-General 12) by the rules
+ * above. */
+static void boot_event(vg_state *s, const struct vg_event *ev,
+                       struct vg_track_result *r) {
+  int k = ev->event_id == 6005 ? 0 : 1, o = 1 - k;
+  uint64_t rec = ev->record_id;
+  struct vg_boot_recs *cur =
+      s->nboot_recs > 0 ? &s->boot_recs[s->nboot_recs - 1] : NULL;
+  if (rec != 0) {
+    /* The other event of a recent boot, or this event again. */
+    for (size_t i = s->nboot_recs; i > 0; i--) {
+      struct vg_boot_recs *b = &s->boot_recs[i - 1];
+      if (b->rec[k] == rec)
+        return;
+      if (b->rec[k] == 0 && b->rec[o] != 0 &&
+          rec_dist(rec, b->rec[o]) <= BOOT_REC_PAIR) {
+        b->rec[k] = rec;
+        return;
+      }
+    }
+  }
+  /* Newer than the current boot's events on the System channel: after that
+   * boot, whatever the clock says. */
+  uint64_t cur_max =
+      cur ? (cur->rec[0] > cur->rec[1] ? cur->rec[0] : cur->rec[1]) : 0;
+  bool newer = rec != 0 && cur_max != 0 && rec > cur_max;
+  if (s->boot_time != 0 && ev->time < s->boot_time - STALE_SLACK && !newer) {
+    r->kind = VG_TRACK_STALE;
+    return;
+  }
+  /* The current boot's other event, close in time. Without record ids
+   * (events built by hand), closeness in time alone decides. */
+  bool same = s->boot_time != 0 && ev->time <= s->boot_time + BOOT_SLACK &&
+              ev->time >= s->boot_time - STALE_SLACK;
+  if (same && rec != 0 && cur != NULL)
+    same = cur->rec[k] == 0 &&
+           (cur->rec[o] == 0 || rec_dist(rec, cur->rec[o]) <= BOOT_REC_PAIR);
+  if (!same) {
+    boot(s, ev->time, r);
+    cur = &s->boot_recs[s->nboot_recs - 1];
+  } else if (cur == NULL) {
+    /* The boot was known before this agent ran (a loaded state). */
+    memset(&s->boot_recs[0], 0, sizeof(s->boot_recs[0]));
+    s->nboot_recs = 1;
+    cur = &s->boot_recs[0];
+  }
+  if (rec != 0)
+    cur->rec[k] = rec;
+}
+
 int vg_tracker_apply(vg_state *s, const struct vg_event *ev, bool count_failed,
                      struct vg_track_result *r) {
   memset(r, 0, sizeof(*r));
@@ -411,16 +485,17 @@ int vg_tracker_apply(vg_state *s, const struct vg_event *ev, bool count_failed,
   bool boot_ev = sys && is_boot_event(ev);
   if (!from_backup && !vss && !boot_ev)
     return VG_OK;
+  if (boot_ev) {
+    boot_event(s, ev, r);
+    r->count_after = s->count;
+    return VG_OK;
+  }
   if (s->boot_time != 0 && ev->time < s->boot_time - STALE_SLACK) {
     r->kind = VG_TRACK_STALE;
     return VG_OK;
   }
 
-  if (boot_ev) {
-    /* Kernel-General 12 and EventLog 6005 of one boot come seconds apart. */
-    if (s->boot_time == 0 || ev->time > s->boot_time + BOOT_SLACK)
-      boot(s, ev->time, r);
-  } else if (vss) {
+  if (vss) {
     calibrate(s, ev, r);
   } else {
     switch (ev->event_id) {

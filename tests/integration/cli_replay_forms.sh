@@ -116,4 +116,19 @@ pycheck \
 expect_rc 0 replay --policy "$T/p-false.yaml" --events "$T/real.xml" --json --summary
 pycheck 'assert d["runs_counted"] + d["calibrations"] // 2 == 118 and d["failed_runs_not_counted"] == 2, d'
 
+# The real System and Application logs of a Windows Server 2022 machine:
+# three boots, two of them 106 s apart, the clock stepped back three hours
+# between the 6005 and the Kernel-General 12 of one boot (each channel in
+# record order in the oldest-first form). Three boots in every form.
+"$VG_SRC/scripts/real-history" --machine server2022 --nights 120 \
+  --fail-nights 5,40 -o "$T/real2022.xml" 2>"$T/real2022-expect" ||
+  fail "real-history --machine server2022 failed"
+check_history server2022 "$T/real2022.xml"
+expect_rc 0 replay --policy "$T/p-true.yaml" --events "$T/real2022.xml" --json --summary
+pycheck \
+  'import re; x = dict(re.findall(r"(\w+)=(\S+)", open("'"$T/real2022-expect"'").read()))' \
+  'assert d["boots"] == int(x["real_boots"]) == 3 and d["malformed"] == 0, d' \
+  'assert d["runs_counted"] + d["calibrations"] // 2 == int(x["runs_total"]) == 120, (d["runs_counted"], x)' \
+  'assert d["calibrations"] + d["calibrations_ignored"] == int(x["vss_12289"]), x'
+
 pass
