@@ -152,11 +152,12 @@ static void test_unnamed_data_joined(void **st) {
   assert_int_equal(k.ev[0].id, 12289);
   assert_int_equal(k.ev[0].level, 2);
   assert_int_equal(k.ev[0].nfields, 0);
-  /* Three Data items joined by '\n'; character references decoded; the
-   * Binary item is not part of the text. */
-  assert_non_null(strstr(k.ev[0].text, "0x80042409\nVSS_E_WRITER_STATUS"));
-  assert_non_null(
-      strstr(k.ev[0].text, "limit.\n\nOperation:\n   PostSnapshot"));
+  /* Three Data items joined by '\n' (in the order of real VSS errors:
+   * what failed, the HRESULT, the context); character references decoded;
+   * the Binary item is not part of the text. */
+  assert_non_null(strstr(k.ev[0].text, "VSS_E_WRITER_STATUS"));
+  assert_non_null(strstr(k.ev[0].text,
+                         "limit.\n0x80042409\n\nOperation:\n   PostSnapshot"));
   assert_non_null(strstr(k.ev[0].text, "\n   Active sessions: 64\n"));
   assert_null(strstr(k.ev[0].text, "2D20436F"));
   sink_free(&k);

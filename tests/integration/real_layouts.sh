@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# scripts/gen-events writes the events that also exist in tests/data/real
+# with the layout of the real ones (issue 9: no invented layout where a
+# real one exists): the same System elements in the same order, with the
+# same Task, Keywords and Qualifiers, for EventLog 6005, 6006 and 6009,
+# Kernel-General 12 and 13 and VSS 8224; and VSS 12289 with its unnamed
+# Data items in the order of the real VSS errors (8193, 13): what failed,
+# then the HRESULT, then the context.
+. "$(dirname "$0")/cli_lib.bash"
+
+python3 "$VG_SRC/scripts/gen-events" --seed 5 --start 2026-01-05 --days 140 \
+  --boots 0,70 -o "$T/gen.xml" 2>/dev/null || fail "gen-events failed"
+
+python3 - "$T/gen.xml" "$VG_SRC/tests/data/real" <<'PY' || fail "layouts differ"
+import glob, os, re, sys
+import xml.etree.ElementTree as ET
+
+NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
+EVENT_RE = re.compile(r"<Event[\s>].*?</Event>", re.S)
+
+
+def events(path):
+    with open(path, encoding="utf-8") as f:
+        for x in EVENT_RE.findall(f.read()):
+            yield ET.fromstring(x)
+
+
+def key(e):
+    s = e.find(NS + "System")
+    return (s.find(NS + "Provider").get("Name"),
+            s.find(NS + "EventID").text)
+
+
+def layout(e):
+    """The System elements in order, with what must match."""
+    s = e.find(NS + "System")
+    out = []
+    for c in s:
+        name = c.tag[len(NS):]
+        if name in ("Task", "Keywords", "Version", "Opcode", "Level"):
+            out.append((name, int(c.text, 0)))
+        elif name == "EventID":
+            out.append((name, c.get("Qualifiers")))
+        elif name == "Provider":
+            out.append((name, c.get("Guid", "").upper()))
+        elif name in ("Execution", "Security"):
+            out.append((name, tuple(sorted(c.attrib))))
+        else:
+            out.append((name, None))
+    return out
+
+
+real = {}
+for path in sorted(glob.glob(os.path.join(sys.argv[2], "*.xml"))):
+    for e in events(path):
+        real.setdefault(key(e), (path, e))
+want = [("EventLog", "6005"), ("EventLog", "6006"), ("EventLog", "6009"),
+        ("Microsoft-Windows-Kernel-General", "12"),
+        ("Microsoft-Windows-Kernel-General", "13"), ("VSS", "8224")]
+gen = {}
+for e in events(sys.argv[1]):
+    gen.setdefault(key(e), e)
+bad = 0
+for k in want:
+    assert k in real, "no real %s %s in tests/data/real" % k
+    assert k in gen, "gen-events wrote no %s %s" % k
+    r, g = layout(real[k][1]), layout(gen[k])
+    if r != g:
+        bad += 1
+        print("%s %s differs from %s:\n  real %s\n  gen  %s" %
+              (k[0], k[1], os.path.basename(real[k][0]), r, g))
+
+# VSS 12289 against the real VSS errors: classic source, Qualifiers 0, the
+# System section of VSS 8224; Data: text, then 0x HRESULT, then context.
+vss = [e for e in events(sys.argv[1]) if key(e) == ("VSS", "12289")]
+assert vss, "gen-events wrote no VSS 12289"
+r = layout(real[("VSS", "8193")][1])
+for e in vss[:1]:
+    g = layout(e)
+    if [n for n, _ in g] != [n for n, _ in r] or g[1] != r[1]:
+        bad += 1
+        print("VSS 12289 System differs from the real VSS 8193:\n  real %s\n"
+              "  gen  %s" % (r, g))
+    for real_e in (real[("VSS", "8193")][1], real[("VSS", "13")][1]):
+        data = [d.text or "" for d in real_e.iter(NS + "Data")]
+        assert re.match(r"0x[0-9a-f]{8}, ", data[-2]), data
+    data = [d.text or "" for d in e.iter(NS + "Data")]
+    if len(data) != 3 or data[0].startswith("0x") or \
+            not re.fullmatch(r"0x[0-9a-f]{8}", data[1]) or \
+            "Active sessions: 64" not in data[2]:
+        bad += 1
+        print("VSS 12289 Data items out of the real order: %r" % data)
+sys.exit(1 if bad else 0)
+PY
+checks=$((checks + 1))
+pass
