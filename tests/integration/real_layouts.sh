@@ -5,7 +5,8 @@
 # same Task, Keywords and Qualifiers, for EventLog 6005, 6006 and 6009,
 # Kernel-General 12 and 13 and VSS 8224; and VSS 12289 with its unnamed
 # Data items in the order of the real VSS errors (8193, 13): what failed,
-# then the HRESULT, then the context.
+# then the HRESULT, then the context. And the backup events of manifest
+# version 3 have the layout of the real event 4 of mickem/nscp#330.
 . "$(dirname "$0")/cli_lib.bash"
 
 python3 "$VG_SRC/scripts/gen-events" --seed 5 --start 2026-01-05 --days 140 \
@@ -91,6 +92,42 @@ for e in vss[:1]:
         bad += 1
         print("VSS 12289 Data items out of the real order: %r" % data)
 sys.exit(1 if bad else 0)
+PY
+checks=$((checks + 1))
+
+# The backup events of manifest version 3 against the real event 4 of
+# mickem/nscp#330 (Hyper-V Server 2012 R2; an excerpt, so not stored):
+# Version 3, Keywords 0x4000000000000000, its leading Data fields in this
+# order, HRESULT as "0x0", BackupTime to 100 ns.
+python3 "$VG_SRC/scripts/gen-events" --seed 5 --days 3 --fail-days 1 \
+  --wsb-version 3 -o "$T/v3.xml" 2>/dev/null || fail "gen-events failed"
+python3 - "$T/v3.xml" <<'PY' || fail "version 3 layout differs"
+import re, sys
+import xml.etree.ElementTree as ET
+
+NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
+NSCP = ["BackupTemplateID", "HRESULT", "DetailedHRESULT", "ErrorMessage",
+        "BackupState", "BackupTime", "BackupTarget", "NumOfVolumes",
+        "VolumesInfo"]
+seen = set()
+for x in re.findall(r"<Event[\s>].*?</Event>", open(sys.argv[1]).read(), re.S):
+    e = ET.fromstring(x)
+    s = e.find(NS + "System")
+    eid = s.find(NS + "EventID").text
+    if eid not in ("4", "5", "14"):
+        continue
+    seen.add(eid)
+    assert s.find(NS + "Version").text == "3", x
+    assert s.find(NS + "Keywords").text == "0x4000000000000000", x
+    data = [(d.get("Name"), d.text or "") for d in e.iter(NS + "Data")]
+    assert [n for n, _ in data] == NSCP, data
+    v = dict(data)
+    assert re.fullmatch(r"0x[0-9a-f]+", v["HRESULT"]), v
+    if eid != "14":
+        assert (v["HRESULT"] == "0x0") == (eid == "4"), v
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z",
+                        v["BackupTime"]), v
+assert seen == {"4", "5", "14"}, seen
 PY
 checks=$((checks + 1))
 pass
