@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include <expat.h>
+#include <uv.h>
 
 #include "event_compact.h"
 #include "vssguard/event.h"
@@ -94,8 +95,9 @@ struct vg_evparser {
   size_t frame; /* M_FRAME: start of the frame */
   size_t scan;  /* M_FRAME: where the search for its end goes on */
   uint64_t skipped;
-  bool prescan;    /* pass over events that cannot matter */
-  uint64_t passed; /* events the pre-scan passed over */
+  bool prescan;      /* pass over events that cannot matter */
+  uint64_t passed;   /* events the pre-scan passed over */
+  struct pipe *pipe; /* a file read on two threads, or NULL */
 
   /* Input encoding, decided by the first bytes of the stream: UTF-8, or
    * UTF-16LE after a byte order mark (what PowerShell's ">" writes). */
@@ -725,16 +727,28 @@ uint64_t vg_evparser_passed(const vg_evparser *p) {
   return p->passed;
 }
 
-/* Logs and counts a skipped event that started at buffer offset at. */
-static void skip(vg_evparser *p, size_t at, const char *why) {
+/* Logs and counts a skipped event that started at stream offset at. */
+static void skip_byte(vg_evparser *p, uint64_t at, const char *why) {
   p->skipped++;
-  unsigned long long byte = (unsigned long long)(p->base + at + 1);
+  unsigned long long byte = (unsigned long long)(at + 1);
   if (p->name != NULL)
     vg_log_warn(VG_EV_GENERIC, "%s: skipping malformed event at byte %llu: %s",
                 p->name, byte, why);
   else
     vg_log_warn(VG_EV_GENERIC, "skipping malformed event at byte %llu: %s",
                 byte, why);
+}
+
+static void pipe_skip(vg_evparser *p, uint64_t at, const char *why);
+static void pipe_event(vg_evparser *p, const char *ev, size_t len);
+
+/* A skipped event that started at buffer offset at, from the framing:
+ * told at once, or in its turn when the file is read on two threads. */
+static void skip(vg_evparser *p, size_t at, const char *why) {
+  if (p->pipe != NULL)
+    pipe_skip(p, p->base + at, why);
+  else
+    skip_byte(p, p->base + at, why);
 }
 
 vg_evparser *vg_evparser_new(vg_event_cb cb, void *ud) {
@@ -910,6 +924,8 @@ static void frame_events(vg_evparser *p) {
           int scan = p->prescan ? prescan(ev, evlen) : SCAN_UNSURE;
           if (scan == SCAN_SKIP) {
             p->passed++;
+          } else if (p->pipe != NULL) {
+            pipe_event(p, ev, evlen);
           } else if ((p->prescan ? parse_compact(p, ev, evlen)
                                  : parse_event(p, ev, evlen, false)) != VG_OK) {
             skip(p, p->frame, p->error);
@@ -1085,6 +1101,252 @@ int vg_evparser_finish(vg_evparser *p) {
   return VG_OK;
 }
 
+/*
+ * A file read on two threads (parse_file with the pre-scan on): a reader
+ * thread reads, frames, pre-scans and compacts; the caller's thread parses
+ * with expat, calls back and logs, in the order of the file. The reader
+ * hands over records (an event compacted and as it was, or a skip to
+ * tell) in blocks, PIPE_BLOCKS at most in flight.
+ */
+#define PIPE_BLOCK (64 * 1024)
+#define PIPE_BLOCKS 4
+
+struct pblock {
+  struct pblock *next;
+  size_t len, cap; /* bytes of records used and room */
+  char data[];
+};
+
+struct pipe {
+  uv_mutex_t mu;
+  uv_cond_t cv;               /* a block handed over or given back */
+  struct pblock *head, *tail; /* blocks handed over, in order */
+  struct pblock *spare;       /* blocks given back */
+  unsigned nblocks;           /* allocated, in any of the three places */
+  bool done;                  /* the reader has handed over its last */
+  int rc;                     /* the reader's result */
+  struct pblock *cur;         /* the block the reader fills */
+  FILE *f;
+  vg_evparser *p;
+};
+
+/* A record's head; clen bytes of the compacted event (none when nothing
+ * was cut) and olen bytes of the event as it was (or of the reason to
+ * skip, with its NUL) follow. */
+struct prec {
+  uint64_t at; /* stream offset of the event */
+  uint32_t skip, clen, olen;
+};
+
+/* Hands the reader's block over. */
+static void pipe_push(struct pipe *q) {
+  struct pblock *b = q->cur;
+  q->cur = NULL;
+  if (b == NULL || b->len == 0) {
+    q->cur = b;
+    return;
+  }
+  uv_mutex_lock(&q->mu);
+  b->next = NULL;
+  if (q->tail != NULL)
+    q->tail->next = b;
+  else
+    q->head = b;
+  q->tail = b;
+  uv_cond_broadcast(&q->cv);
+  uv_mutex_unlock(&q->mu);
+}
+
+/* Room for need bytes in the reader's block, or NULL (out of memory). */
+static char *pipe_room(struct pipe *q, size_t need) {
+  if (q->cur != NULL && q->cur->cap - q->cur->len >= need)
+    return q->cur->data + q->cur->len;
+  pipe_push(q);
+  struct pblock *b = q->cur; /* an empty one kept by pipe_push */
+  if (b != NULL && b->cap < need) {
+    free(b);
+    b = NULL;
+    uv_mutex_lock(&q->mu);
+    q->nblocks--;
+    uv_mutex_unlock(&q->mu);
+  }
+  if (b == NULL) {
+    uv_mutex_lock(&q->mu);
+    while (q->spare == NULL && q->nblocks >= PIPE_BLOCKS)
+      uv_cond_wait(&q->cv, &q->mu);
+    if (q->spare != NULL && q->spare->cap >= need) {
+      b = q->spare;
+      q->spare = b->next;
+    } else {
+      size_t cap = need > PIPE_BLOCK ? need : PIPE_BLOCK;
+      if (q->spare != NULL) { /* too small for this one */
+        struct pblock *s = q->spare;
+        q->spare = s->next;
+        free(s);
+        q->nblocks--;
+      }
+      b = malloc(sizeof(*b) + cap);
+      if (b != NULL) {
+        b->cap = cap;
+        q->nblocks++;
+      }
+    }
+    uv_mutex_unlock(&q->mu);
+    if (b == NULL)
+      return NULL;
+    b->len = 0;
+  }
+  q->cur = b;
+  return b->data;
+}
+
+static void pipe_fail(vg_evparser *p) {
+  if (p->pipe->rc == VG_OK)
+    p->pipe->rc = VG_ENOMEM;
+}
+
+static void pipe_skip(vg_evparser *p, uint64_t at, const char *why) {
+  struct pipe *q = p->pipe;
+  size_t n = strlen(why) + 1;
+  char *r = pipe_room(q, sizeof(struct prec) + n);
+  if (r == NULL) {
+    pipe_fail(p);
+    return;
+  }
+  struct prec h = {.at = at, .skip = 1, .olen = (uint32_t)n};
+  memcpy(r, &h, sizeof(h));
+  memcpy(r + sizeof(h), why, n);
+  q->cur->len += sizeof(h) + n;
+}
+
+static void pipe_event(vg_evparser *p, const char *ev, size_t len) {
+  if (len > VG_EVENT_MAX_BYTES) {
+    char why[80];
+    snprintf(why, sizeof(why), "event larger than %d bytes",
+             VG_EVENT_MAX_BYTES);
+    pipe_skip(p, p->base + p->frame, why);
+    return;
+  }
+  struct pipe *q = p->pipe;
+  char *r = pipe_room(q, sizeof(struct prec) + 2 * len);
+  if (r == NULL) {
+    pipe_fail(p);
+    return;
+  }
+  char *c = r + sizeof(struct prec);
+  size_t clen = vg_event_compact(ev, len, p->fields, p->nfields, c);
+  memcpy(c + clen, ev, len);
+  struct prec h = {
+      .at = p->base + p->frame, .clen = (uint32_t)clen, .olen = (uint32_t)len};
+  memcpy(r, &h, sizeof(h));
+  q->cur->len += sizeof(h) + clen + len;
+}
+
+/* The reader thread: reads the file through the framing, which hands its
+ * events and skips over. */
+static void pipe_reader(void *arg) {
+  struct pipe *q = arg;
+  vg_evparser *p = q->p;
+  char *chunk = malloc(FEED_PIECE);
+  int rc = chunk == NULL ? VG_ENOMEM : VG_OK;
+  while (rc == VG_OK && q->rc == VG_OK) {
+    size_t got = fread(chunk, 1, FEED_PIECE, q->f);
+    if (got > 0 && (rc = vg_evparser_feed(p, chunk, got)) != VG_OK)
+      break;
+    if (got < FEED_PIECE) {
+      if (ferror(q->f))
+        rc = VG_EIO;
+      break;
+    }
+  }
+  free(chunk);
+  vg_evparser_finish(p);
+  pipe_push(q);
+  uv_mutex_lock(&q->mu);
+  if (q->rc == VG_OK)
+    q->rc = rc;
+  q->done = true;
+  uv_cond_broadcast(&q->cv);
+  uv_mutex_unlock(&q->mu);
+}
+
+/* The parsing side: one record. */
+static void pipe_parse(vg_evparser *p, const char *r) {
+  struct prec h;
+  memcpy(&h, r, sizeof(h));
+  const char *c = r + sizeof(h);
+  if (h.skip) {
+    skip_byte(p, h.at, c);
+    return;
+  }
+  if (h.clen > 0 && parse_event(p, c, h.clen, false) == VG_OK)
+    return;
+  /* Not cut, or failed once cut: as it was (for the place in the
+   * message). */
+  if (parse_event(p, c + h.clen, h.olen, false) != VG_OK)
+    skip_byte(p, h.at, p->error);
+}
+
+/* Parses the file on two threads. Returns 0, VG_EIO or VG_ENOMEM. */
+static int parse_file_piped(vg_evparser *p, FILE *f) {
+  struct pipe q;
+  memset(&q, 0, sizeof(q));
+  q.f = f;
+  q.p = p;
+  if (uv_mutex_init(&q.mu) != 0)
+    return VG_ENOMEM;
+  if (uv_cond_init(&q.cv) != 0) {
+    uv_mutex_destroy(&q.mu);
+    return VG_ENOMEM;
+  }
+  p->pipe = &q;
+  uv_thread_t reader;
+  int rc = VG_OK;
+  if (uv_thread_create(&reader, pipe_reader, &q) != 0) {
+    p->pipe = NULL;
+    uv_cond_destroy(&q.cv);
+    uv_mutex_destroy(&q.mu);
+    return VG_ENOMEM;
+  }
+  for (;;) {
+    uv_mutex_lock(&q.mu);
+    while (q.head == NULL && !q.done)
+      uv_cond_wait(&q.cv, &q.mu);
+    struct pblock *b = q.head;
+    if (b != NULL) {
+      q.head = b->next;
+      if (q.head == NULL)
+        q.tail = NULL;
+    }
+    uv_mutex_unlock(&q.mu);
+    if (b == NULL)
+      break;
+    for (size_t at = 0; at < b->len;) {
+      struct prec h;
+      memcpy(&h, b->data + at, sizeof(h));
+      pipe_parse(p, b->data + at);
+      at += sizeof(h) + h.clen + h.olen;
+    }
+    uv_mutex_lock(&q.mu);
+    b->next = q.spare;
+    q.spare = b;
+    uv_cond_broadcast(&q.cv);
+    uv_mutex_unlock(&q.mu);
+  }
+  uv_thread_join(&reader);
+  p->pipe = NULL;
+  rc = q.rc;
+  free(q.cur);
+  while (q.spare != NULL) {
+    struct pblock *b = q.spare;
+    q.spare = b->next;
+    free(b);
+  }
+  uv_cond_destroy(&q.cv);
+  uv_mutex_destroy(&q.mu);
+  return rc;
+}
+
 int vg_evparser_parse_file(vg_evparser *p, const char *path) {
   FILE *f = vg_plat_fopen(path, "rb");
   if (f == NULL)
@@ -1097,6 +1359,13 @@ int vg_evparser_parse_file(vg_evparser *p, const char *path) {
   vg_evparser_finish(p);
   p->name = path;
   int rc = VG_OK;
+  if (p->prescan) {
+    free(chunk);
+    rc = parse_file_piped(p, f);
+    p->name = NULL;
+    fclose(f);
+    return rc;
+  }
   for (;;) {
     size_t got = fread(chunk, 1, FEED_PIECE, f);
     if (got > 0 && (rc = vg_evparser_feed(p, chunk, got)) != VG_OK)

@@ -415,8 +415,9 @@ const char *vg_replay_order_name(enum vg_replay_order o) {
 /*
  * A compact copy of the parts of an event the tracker reads, for sorting.
  * Channel and provider are interned; the named fields the tracker reads and
- * the text are kept in one string arena (name, value, ..., text), only when
- * there are any.
+ * the text are kept in one string arena (field, value, ..., text, each
+ * field by its place in kept_fields counted from 1), only when there are
+ * any.
  */
 struct cev {
   vg_wall_t time;
@@ -540,7 +541,9 @@ static void on_collect(const struct vg_event *ev, void *ud) {
       continue;
     if (e->strs == NO_STRS)
       e->strs = c->alen;
-    rc = arena_add(c, kept_fields[i]);
+    /* The field by its place in kept_fields (from 1: never a NUL). */
+    char idx[2] = {(char)(i + 1), '\0'};
+    rc = arena_add(c, idx);
     if (rc == 0)
       rc = arena_add(c, v);
     e->nfields++;
@@ -625,8 +628,9 @@ static void expand(const struct collect *c, const struct cev *e,
     return;
   char *p = c->arena + e->strs;
   for (size_t i = 0; i < e->nfields; i++) {
-    copy_cut(ev->fields[i].name, sizeof(ev->fields[i].name), p);
-    p += strlen(p) + 1;
+    copy_cut(ev->fields[i].name, sizeof(ev->fields[i].name),
+             kept_fields[p[0] - 1]);
+    p += 2;
     ev->fields[i].value = p;
     p += strlen(p) + 1;
   }

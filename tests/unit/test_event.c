@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <uv.h>
 
 #include "vssguard/event.h"
 #include "vssguard/log.h"
@@ -822,6 +823,93 @@ static void test_prescan_compaction(void **st) {
 #undef WSB
 }
 
+/*
+ * A file parsed with the pre-scan on (read on two threads) gives the same
+ * events, skips and log lines, in the same order, as without: good
+ * events, one of 60 KB (bigger than a block of the hand-over), one with
+ * an undefined entity, one cut short by the next, one over the size
+ * limit, one cut short by the end of the file.
+ */
+static void test_parse_file_two_threads(void **st) {
+  (void)st;
+#define GOOD(rec)                                                              \
+  EV_HEAD "<System><Provider Name='Microsoft-Windows-Backup'/><EventID>4"      \
+          "</EventID><Level>4</Level><TimeCreated SystemTime='2026-06-01T"     \
+          "21:48:11Z'/><EventRecordID>" rec "</EventRecordID><Channel>"        \
+          "Microsoft-Windows-Backup</Channel></System><EventData><Data "       \
+          "Name='BackupTime'>2026-06-01T21:00:00Z</Data><Data>"
+#define END "</Data></EventData></Event>\n"
+  static const char *const parts[] = {
+      GOOD("1") "a" END,         GOOD("2"),
+      NULL /* 100 KB of text */, END,
+      GOOD("3") "&bogus;" END,   GOOD("4") "cut short\n",
+      GOOD("5") "b" END,         GOOD("6"),
+      NULL /* 300 KB */,         END,
+      GOOD("7") "c" END,         GOOD("8") "end"};
+  uv_fs_t req;
+  assert_int_equal(uv_fs_mkdtemp(NULL, &req, "vg_test_event_XXXXXX", NULL), 0);
+  char dir[256], path[300];
+  snprintf(dir, sizeof(dir), "%s", req.path);
+  uv_fs_req_cleanup(&req);
+  snprintf(path, sizeof(path), "%s/events.xml", dir);
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  size_t big = 0;
+  for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+    if (parts[i] != NULL) {
+      fputs(parts[i], f);
+      continue;
+    }
+    size_t n = big++ == 0 ? 60 * 1024 : 300 * 1024;
+    for (size_t j = 0; j < n; j++)
+      fputc('x', f);
+  }
+  fclose(f);
+
+  static struct sink k[2];
+  static char logs[2][16][512];
+  int nlogs[2];
+  uint64_t skipped[2];
+  memset(k, 0, sizeof(k));
+  for (int on = 0; on < 2; on++) {
+    nlogged = 0;
+    vg_evparser *p = vg_evparser_new(collect, &k[on]);
+    vg_evparser_set_prescan(p, on == 1);
+    assert_int_equal(vg_evparser_parse_file(p, path), 0);
+    skipped[on] = vg_evparser_skipped(p);
+    nlogs[on] = nlogged;
+    memcpy(logs[on], logged, sizeof(logged));
+    vg_evparser_free(p);
+  }
+  assert_int_equal(k[0].n, 4); /* records 1, 2, 5 and 7 */
+  assert_int_equal(k[1].n, k[0].n);
+  for (size_t i = 0; i < k[0].n; i++) {
+    assert_int_equal(k[0].ev[i].record, k[1].ev[i].record);
+    assert_string_equal(k[0].ev[i].text, k[1].ev[i].text);
+    assert_string_equal(k[0].ev[i].backup_time, k[1].ev[i].backup_time);
+  }
+  assert_int_equal(skipped[0], 4);
+  assert_int_equal(skipped[1], skipped[0]);
+  assert_int_equal(nlogs[1], nlogs[0]);
+  for (int i = 0; i < nlogs[0]; i++)
+    assert_string_equal(logs[0][i], logs[1][i]);
+
+  /* Errors of the file itself, on the two threads too. */
+  vg_evparser *p = vg_evparser_new(collect, &k[0]);
+  vg_evparser_set_prescan(p, true);
+  assert_int_equal(vg_evparser_parse_file(p, VG_TEST_DATA "/events/missing"),
+                   VG_ENOENT);
+  assert_int_equal(vg_evparser_parse_file(p, dir), VG_EIO);
+  vg_evparser_free(p);
+  sink_free(&k[0]);
+  sink_free(&k[1]);
+  remove(path);
+  uv_fs_rmdir(NULL, &req, dir, NULL);
+  uv_fs_req_cleanup(&req);
+#undef GOOD
+#undef END
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_rooted_export, setup),
@@ -840,6 +928,7 @@ int main(void) {
       cmocka_unit_test_setup(test_doctype_and_entities, setup),
       cmocka_unit_test_setup(test_rendering_info_and_user_data, setup),
       cmocka_unit_test_setup(test_parse_file_errors, setup),
+      cmocka_unit_test_setup(test_parse_file_two_threads, setup),
       cmocka_unit_test_setup(test_parse_time, setup),
       cmocka_unit_test_setup(test_garbage_between_events, setup),
       cmocka_unit_test_setup(test_utf16_export, setup),
