@@ -420,6 +420,28 @@ static void log_remediation(vg_agent *a, const struct vg_track_result *r) {
                 r->count_after, r->runs_since_boot, r->count_after);
 }
 
+/*
+ * Asks for the release of the FleetLock slot the state holds, in the group
+ * and as the id it was granted under (a reload may have changed
+ * fleet_lock since), else of the configured one (the client cycle's
+ * steady-state at start and after a boot).
+ */
+static void fleet_release(vg_agent *a, const char *why, int64_t after_s) {
+  struct vg_fleet_hold h;
+  vg_state_fleet_slot(a->state, &h);
+  if (h.held)
+    vg_fleet_side_release_slot(a->fleet, h.group, h.id, why, after_s);
+  else
+    vg_fleet_side_release(a->fleet, why, after_s);
+}
+
+/* True when the slot of group as id is not the one fleet_lock names now. */
+static bool fleet_other_slot(vg_agent *a, const char *group, const char *id) {
+  return !vg_fleet_side_enabled(a->fleet) ||
+         strcmp(group, vg_fleet_side_group(a->fleet)) != 0 ||
+         strcmp(id, vg_fleet_side_id(a->fleet)) != 0;
+}
+
 static void apply_event(vg_agent *a, const struct vg_event *ev) {
   struct vg_track_result r;
   memset(&r, 0, sizeof(r));
@@ -437,7 +459,7 @@ static void apply_event(vg_agent *a, const struct vg_event *ev) {
   a->dirty = true;
   a->changed = true;
   if (r.kind == VG_TRACK_BOOT && a->fleet != NULL)
-    vg_fleet_side_release(a->fleet, "after the boot", 0);
+    fleet_release(a, "after the boot", 0);
 }
 
 static void on_parsed(const struct vg_event *ev, void *ud) {
@@ -520,7 +542,7 @@ static void fleet_release_unused(vg_agent *a, const char *why) {
   struct vg_fleet_hold h;
   vg_state_fleet_slot(a->state, &h);
   if (h.held && !fleet_reboot_pending(a, NULL))
-    vg_fleet_side_release(a->fleet, why, 0);
+    fleet_release(a, why, 0);
 }
 
 /* After each decision: a wait for a slot that the slot's end interrupted is
@@ -686,7 +708,8 @@ static void fleet_wait(vg_agent *a) {
 
 static bool dry_run_on(const vg_agent *a);
 
-static void on_fleet_acquired(void *ud, enum vg_fleet_outcome outcome) {
+static void on_fleet_acquired(void *ud, enum vg_fleet_outcome outcome,
+                              const char *group, const char *id) {
   vg_agent *a = ud;
   a->due_busy = false;
   if (a->stopped)
@@ -700,8 +723,10 @@ static void on_fleet_acquired(void *ud, enum vg_fleet_outcome outcome) {
   memset(&h, 0, sizeof(h));
   h.held = true;
   h.since = a->ops->now(a->ops->ud);
-  snprintf(h.group, sizeof(h.group), "%s", vg_fleet_side_group(a->fleet));
-  snprintf(h.id, sizeof(h.id), "%s", vg_fleet_side_id(a->fleet));
+  /* Kept under the group and id the request was made for, so the release
+   * goes there whatever a reload changes meanwhile. */
+  snprintf(h.group, sizeof(h.group), "%s", group);
+  snprintf(h.id, sizeof(h.id), "%s", id);
   vg_state_set_fleet_slot(a->state, &h);
   a->dirty = true;
   a->fleet_waiting = false;
@@ -709,13 +734,33 @@ static void on_fleet_acquired(void *ud, enum vg_fleet_outcome outcome) {
   /* "slot held" is on disk before anything acts on it: after a crash the
    * agent knows it holds the slot. */
   save_state(a);
+  if (fleet_other_slot(a, group, id)) {
+    /* A reload changed fleet_lock while the request was in flight: this
+     * slot is not the one to reboot with; it goes back to its group at
+     * once, and the due reboot asks under the new settings. */
+    vg_log_info(VG_EV_FLEET_ACQUIRED,
+                "the FleetLock slot of group %s (id %s) was granted to a "
+                "request made before fleet_lock changed: given back, not "
+                "used",
+                group, id);
+    vg_fleet_side_release_granted(a->fleet, group, id,
+                                  "fleet_lock changed while it was asked for");
+    if (!vg_fleet_side_enabled(a->fleet))
+      vg_log_warn(VG_EV_FLEET_ERROR,
+                  "fleet_lock is off: release the slot of group %s with "
+                  "'vssguard fleet-lock unlock --policy FILE --id %s' "
+                  "against that group's server",
+                  group, id);
+    vg_agent_evaluate(a);
+    return;
+  }
   if (dry_run_on(a)) {
     /* The kill switch came while the request was in flight: no reboot,
      * and the slot goes back to the group at once. */
     vg_log_info(VG_EV_FLEET_DRY_RUN,
                 "dry run: the FleetLock slot granted after dry run was turned "
                 "on is given back");
-    vg_fleet_side_release_granted(a->fleet, "dry run was turned on");
+    vg_fleet_side_release_granted(a->fleet, group, id, "dry run was turned on");
     vg_agent_evaluate(a);
     return;
   }
@@ -727,14 +772,15 @@ static void on_fleet_acquired(void *ud, enum vg_fleet_outcome outcome) {
     write_metrics(a);
 }
 
-/* The release was confirmed: the state no longer holds a slot. */
-static void on_fleet_released(void *ud) {
+/* The release of group as id was confirmed: the state no longer holds
+ * that slot. */
+static void on_fleet_released(void *ud, const char *group, const char *id) {
   vg_agent *a = ud;
   struct vg_fleet_hold h;
   if (a->stopped)
     return;
   vg_state_fleet_slot(a->state, &h);
-  if (h.held) {
+  if (h.held && strcmp(h.group, group) == 0 && strcmp(h.id, id) == 0) {
     vg_state_set_fleet_slot(a->state, NULL);
     a->dirty = true;
     save_state(a);
@@ -759,7 +805,12 @@ static void stage_fleet(vg_agent *a) {
   /* Also when the state says the slot is held (the reboot call asked to be
    * retried): a pre-reboot confirms it, as FleetLock locks are recursive
    * (200 again for a holder), and a slot released or taken by another
-   * machine meanwhile is not used. */
+   * machine meanwhile is not used. A slot held under settings a reload has
+   * changed goes back first (acquire waits for that release). */
+  struct vg_fleet_hold h;
+  vg_state_fleet_slot(a->state, &h);
+  if (h.held && fleet_other_slot(a, h.group, h.id))
+    fleet_release(a, "fleet_lock changed since the slot was granted", 0);
   int rc = vg_fleet_side_acquire(a->fleet);
   if (rc == 1) { /* dry run: the request was logged */
     stage_recheck(a);
@@ -1691,19 +1742,24 @@ static void fleet_configure(vg_agent *a) {
                 vg_policy_fleet(a->policy)->url, vg_fleet_side_group(a->fleet),
                 vg_fleet_side_id(a->fleet),
                 dry ? " (dry run: nothing sent)" : "");
-  /* A slot held under other settings is never released by this agent:
-   * say how to release it. */
+  /* A slot held under other settings is released in its own group and as
+   * its own id (at fleet_lock's current URL); without fleet_lock it is not
+   * released at all: say how to release it. */
   struct vg_fleet_hold h;
   vg_state_fleet_slot(a->state, &h);
-  if (h.held && (!vg_fleet_side_enabled(a->fleet) ||
-                 strcmp(h.group, vg_fleet_side_group(a->fleet)) != 0 ||
-                 strcmp(h.id, vg_fleet_side_id(a->fleet)) != 0))
+  if (h.held && !vg_fleet_side_enabled(a->fleet))
     vg_log_warn(VG_EV_FLEET_ERROR,
                 "this machine holds a FleetLock slot of group %s as %s, which "
-                "the current fleet_lock settings do not release; release it "
+                "it does not release without fleet_lock; release it "
                 "with 'vssguard fleet-lock unlock --policy FILE --id %s' "
                 "against that group's server",
                 h.group, h.id, h.id);
+  else if (h.held && fleet_other_slot(a, h.group, h.id))
+    vg_log_info(VG_EV_POLICY_LOADED,
+                "this machine holds a FleetLock slot of group %s as %s, "
+                "granted under the previous fleet_lock settings: it is "
+                "released there",
+                h.group, h.id);
 }
 
 /*
@@ -1724,8 +1780,7 @@ static void fleet_start(vg_agent *a) {
     if (until > now)
       after = until - now;
   }
-  vg_fleet_side_release(
-      a->fleet, after ? "no boot followed the reboot" : "at start", after);
+  fleet_release(a, after ? "no boot followed the reboot" : "at start", after);
 }
 
 int vg_agent_new(uv_loop_t *loop, const struct vg_agent_config *cfg,

@@ -31,6 +31,8 @@ struct vg_fleet_side {
   bool inflight_acquire; /* ... and it is a pre-reboot */
   bool releasing;        /* a release is wanted until a 200 */
   bool release_granted;  /* ... of a slot granted in dry run: sent anyway */
+  char rel_group[256];   /* ... of this group, as this id (the slot's own, */
+  char rel_id[256];      /* which a reload does not change) */
   char release_why[96];
   uint64_t release_delay_ms;
   bool closing;
@@ -187,6 +189,8 @@ struct call {
   vg_fleet_side *f;
   enum vg_fleet_op op;
   char url[VG_FLEET_MAX_URL + 32];
+  char group[256]; /* what the request was made for */
+  char id[256];
 };
 
 static void release_now(vg_fleet_side *f);
@@ -223,11 +227,11 @@ static void on_answer(void *ctx, const vg_http_resp *resp) {
       f->release_delay_ms = 0;
       f->last_error[0] = '\0';
       vg_log_info(VG_EV_FLEET_RELEASED,
-                  "FleetLock slot released: group %s, id %s (%s)", f->group,
-                  f->id, f->release_why);
-      free(c);
+                  "FleetLock slot released: group %s, id %s (%s)", c->group,
+                  c->id, f->release_why);
       if (f->hooks.released)
-        f->hooks.released(f->hooks.ud);
+        f->hooks.released(f->hooks.ud, c->group, c->id);
+      free(c);
       return;
     }
     uint64_t d =
@@ -249,7 +253,7 @@ static void on_answer(void *ctx, const vg_http_resp *resp) {
     f->last_error[0] = '\0';
     f->last_wait[0] = '\0';
     vg_log_info(VG_EV_FLEET_ACQUIRED,
-                "FleetLock slot acquired: group %s, id %s", f->group, f->id);
+                "FleetLock slot acquired: group %s, id %s", c->group, c->id);
   } else {
     char then[96];
     if (f->waiting_since_ms == 0)
@@ -266,21 +270,23 @@ static void on_answer(void *ctx, const vg_http_resp *resp) {
         vg_log_info(VG_EV_FLEET_WAITING,
                     "waiting for a FleetLock slot of group %s: %s; asking "
                     "again in about %lld s",
-                    f->group, line, (long long)f->retry_s);
+                    c->group, line, (long long)f->retry_s);
       }
     } else {
       log_error(f, "pre-reboot", c->url, &a, then);
     }
   }
-  free(c);
   if (f->hooks.acquired)
-    f->hooks.acquired(f->hooks.ud, a.outcome);
+    f->hooks.acquired(f->hooks.ud, a.outcome, c->group, c->id);
+  free(c);
 }
 
-/* Sends op; returns 0 or an error (then nothing is in flight). */
-static int send_op(vg_fleet_side *f, enum vg_fleet_op op) {
+/* Sends op for group as id; returns 0 or an error (then nothing is in
+ * flight). */
+static int send_op(vg_fleet_side *f, enum vg_fleet_op op, const char *group,
+                   const char *id) {
   struct vg_fleet_call call;
-  int rc = vg_fleet_build(f->url, op, f->id, f->group, &call);
+  int rc = vg_fleet_build(f->url, op, id, group, &call);
   if (rc != 0)
     return rc;
   if (f->dry_run && !(op == VG_FLEET_STEADY_STATE && f->release_granted)) {
@@ -294,6 +300,8 @@ static int send_op(vg_fleet_side *f, enum vg_fleet_op op) {
   c->f = f;
   c->op = op;
   snprintf(c->url, sizeof(c->url), "%s", call.url);
+  snprintf(c->group, sizeof(c->group), "%s", group);
+  snprintf(c->id, sizeof(c->id), "%s", id);
   vg_http_req req;
   vg_fleet_http_req(&call, &req);
   rc = vg_http_request(f->loop, &req, on_answer, c);
@@ -318,7 +326,7 @@ static void release_now(vg_fleet_side *f) {
     schedule_release(f, 1000);
     return;
   }
-  int rc = send_op(f, VG_FLEET_STEADY_STATE);
+  int rc = send_op(f, VG_FLEET_STEADY_STATE, f->rel_group, f->rel_id);
   if (rc == VG_ENOSYS) { /* dry run: logged, nothing held */
     f->releasing = false;
   } else if (rc != 0) {
@@ -329,9 +337,17 @@ static void release_now(vg_fleet_side *f) {
 }
 
 void vg_fleet_side_release(vg_fleet_side *f, const char *why, int64_t after_s) {
+  vg_fleet_side_release_slot(f, f->group, f->id, why, after_s);
+}
+
+void vg_fleet_side_release_slot(vg_fleet_side *f, const char *group,
+                                const char *id, const char *why,
+                                int64_t after_s) {
   if (!f->enabled || !f->configured || f->closing)
     return;
   if (f->releasing) {
+    if (strcmp(group, f->rel_group) != 0 || strcmp(id, f->rel_id) != 0)
+      return; /* another slot's release goes first */
     /* A release waits (a delay at start, or a backoff): one asked for now,
      * after a boot, goes out now. */
     if (after_s == 0 && uv_is_active((uv_handle_t *)&f->timer)) {
@@ -343,6 +359,9 @@ void vg_fleet_side_release(vg_fleet_side *f, const char *why, int64_t after_s) {
   }
   f->releasing = true;
   f->release_delay_ms = 0;
+  /* Copies first: group and id may be f->group and f->id. */
+  snprintf(f->rel_group, sizeof(f->rel_group), "%s", group);
+  snprintf(f->rel_id, sizeof(f->rel_id), "%s", id);
   snprintf(f->release_why, sizeof(f->release_why), "%s", why);
   if (after_s > 0)
     schedule_release(f, (uint64_t)after_s * 1000u);
@@ -350,11 +369,14 @@ void vg_fleet_side_release(vg_fleet_side *f, const char *why, int64_t after_s) {
     release_now(f);
 }
 
-void vg_fleet_side_release_granted(vg_fleet_side *f, const char *why) {
-  if (!f->enabled || !f->configured || f->closing)
+void vg_fleet_side_release_granted(vg_fleet_side *f, const char *group,
+                                   const char *id, const char *why) {
+  if (!f->enabled || !f->configured || f->closing ||
+      (f->releasing &&
+       (strcmp(group, f->rel_group) != 0 || strcmp(id, f->rel_id) != 0)))
     return;
   f->release_granted = true;
-  vg_fleet_side_release(f, why, 0);
+  vg_fleet_side_release_slot(f, group, id, why, 0);
 }
 
 int vg_fleet_side_acquire(vg_fleet_side *f) {
@@ -362,7 +384,7 @@ int vg_fleet_side_acquire(vg_fleet_side *f) {
     return VG_EINVAL;
   if (f->inflight || f->releasing || f->closing)
     return VG_EBUSY;
-  int rc = send_op(f, VG_FLEET_PRE_REBOOT);
+  int rc = send_op(f, VG_FLEET_PRE_REBOOT, f->group, f->id);
   if (rc == VG_ENOSYS)
     return 1; /* dry run: logged, nothing sent, no callback */
   return rc;

@@ -22,10 +22,14 @@ typedef struct vg_fleet_side vg_fleet_side;
 
 struct vg_fleet_hooks {
   /* The answer to vg_fleet_side_acquire: VG_FLEET_GRANTED, _DENIED,
-   * _REJECTED or _ERROR (never called after vg_fleet_side_close). */
-  void (*acquired)(void *ud, enum vg_fleet_outcome outcome);
-  /* A steady-state was answered 200: the slot, if any, is free. */
-  void (*released)(void *ud);
+   * _REJECTED or _ERROR (never called after vg_fleet_side_close), for the
+   * group and id the request was made for: a reload may have changed the
+   * settings while it was in flight. */
+  void (*acquired)(void *ud, enum vg_fleet_outcome outcome, const char *group,
+                   const char *id);
+  /* A steady-state for group as id was answered 200: that slot, if this
+   * machine held it, is free. */
+  void (*released)(void *ud, const char *group, const char *id);
   void *ud;
 };
 
@@ -57,10 +61,18 @@ const char *vg_fleet_side_group(const vg_fleet_side *f);
  */
 void vg_fleet_side_release(vg_fleet_side *f, const char *why, int64_t after_s);
 
-/* Releases a slot that was granted although dry run is on now (dry run
- * came with a reload while pre-reboot was in flight): the steady-state is
- * sent despite dry run, as the slot is really held. */
-void vg_fleet_side_release_granted(vg_fleet_side *f, const char *why);
+/* The same for the slot of group as id (a slot granted under settings a
+ * reload has changed since). A release pending for another slot goes on,
+ * and this one is not asked for. */
+void vg_fleet_side_release_slot(vg_fleet_side *f, const char *group,
+                                const char *id, const char *why,
+                                int64_t after_s);
+
+/* Releases the slot of group as id that was granted although dry run is
+ * on now (dry run came with a reload while pre-reboot was in flight): the
+ * steady-state is sent despite dry run, as the slot is really held. */
+void vg_fleet_side_release_granted(vg_fleet_side *f, const char *group,
+                                   const char *id, const char *why);
 
 /* True while a release is pending (not yet answered 200). */
 bool vg_fleet_side_releasing(const vg_fleet_side *f);

@@ -10,6 +10,11 @@ addition to the real airlock:
     fake_fleetlock.py hang PORTFILE       accepts, reads, never answers.
     fake_fleetlock.py slow PORTFILE       grants pre-reboot with 200 after
         SLOW seconds (environment, default 8); steady-state: 200 at once.
+    fake_fleetlock.py delay PORTFILE      a proxy in front of the server on
+        127.0.0.1:TARGET (environment): each request goes to it at once;
+        the answer to a pre-reboot comes back SLOW seconds later (default
+        8), so the request stays in flight for the client after the server
+        decided. Each request is appended to PORTFILE.log.
 
 The chosen port is written to PORTFILE.
 """
@@ -36,7 +41,7 @@ def serve(mode, portfile):
         while b"\r\n\r\n" not in data:
             chunk = c.recv(4096)
             if not chunk:
-                return None, b""
+                return None, b"", b""
             data += chunk
         head, _, body = data.partition(b"\r\n\r\n")
         n = 0
@@ -49,7 +54,7 @@ def serve(mode, portfile):
             if not chunk:
                 break
             body += chunk
-        return head.split(b"\r\n")[0].decode(), body
+        return head.split(b"\r\n")[0].decode(), body, head
 
     def answer(c, status, text):
         body = text.encode()
@@ -57,19 +62,42 @@ def serve(mode, portfile):
                    "Content-Length: %d\r\nConnection: close\r\n\r\n"
                    % (status, len(body))).encode() + body)
 
+    def forward(head, body):
+        """The request to TARGET with Connection: close; its whole answer."""
+        lines = [h for h in head.split(b"\r\n")
+                 if not h.lower().startswith(b"connection:")]
+        lines.append(b"Connection: close")
+        s = socket.create_connection(("127.0.0.1", int(os.environ["TARGET"])),
+                                     timeout=20)
+        try:
+            s.sendall(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+            out = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    return out
+                out += chunk
+        finally:
+            s.close()
+
     def handle(c):
         try:
             if mode == "hang":
                 read_request(c)
                 time.sleep(600)
                 return
-            line, body = read_request(c)
+            line, body, head = read_request(c)
             if mode == "garbage":
                 c.sendall(b"\x00\xff\xfegarbage, not HTTP\r\n\r\n")
                 return
             with open(portfile + ".log", "a") as log:
                 log.write("%s %s\n" % (line, body.decode("utf-8", "replace")))
-            if "pre-reboot" in line and mode == "slow":
+            if mode == "delay":
+                out = forward(head, body)
+                if "pre-reboot" in line:
+                    time.sleep(float(os.environ.get("SLOW", "8")))
+                c.sendall(out)
+            elif "pre-reboot" in line and mode == "slow":
                 time.sleep(float(os.environ.get("SLOW", "8")))
                 answer(c, 200, "ok: lock acquired\n")
             elif "pre-reboot" in line:

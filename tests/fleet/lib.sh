@@ -131,10 +131,15 @@ fl_etcdctl() {
   ETCDCTL_API=3 etcdctl --endpoints "$fl_endpoints" --command-timeout=5s "$@"
 }
 
-# fl_start_airlock GROUP SLOTS: airlock on a free port with GROUP of SLOTS
-# slots (and the default group). Sets fl_airlock_pid, fl_url.
+# fl_start_airlock GROUP SLOTS [GROUP SLOTS]...: airlock on a free port with
+# each GROUP of its SLOTS slots (and the default group). Sets
+# fl_airlock_pid, fl_url.
 fl_start_airlock() {
-  local group=$1 slots=$2 ports
+  local ports groups=""
+  while [ $# -ge 2 ]; do
+    groups+=$(printf '\n[[lock.groups]]\nname = "%s"\nslots = %s\n' "$1" "$2")
+    shift 2
+  done
   if [ -z "${fl_airlock_port:-}" ]; then
     read -r -a ports <<<"$(fl_free_ports 2)"
     fl_airlock_port=${ports[0]}
@@ -160,10 +165,7 @@ endpoints = [ $eps ]
 [lock]
 default_group_name = "default"
 default_slots = 1
-
-[[lock.groups]]
-name = "$group"
-slots = $slots
+$groups
 TOML
   "$fl_airlock" serve -c "$vg_work/airlock.toml" >>"$vg_work/airlock.log" 2>&1 &
   fl_airlock_pid=$!
