@@ -47,6 +47,9 @@ static int cmd_run(const struct cmd *c, int argc, char **argv) {
   cfg.dry_run = vg_cli_opt(o, no, "dry-run")->seen;
   cfg.seed = seed;
   cfg.ops = NULL;
+  rc = vg_cli_platform_run(cfg.state_path);
+  if (rc != VG_EXIT_OK)
+    return rc;
   rc = vg_run(&cfg);
   if (rc == VG_OK)
     return VG_EXIT_OK;

@@ -14,3 +14,8 @@ int vg_cli_platform(int argc, char **argv, int *handled) {
 const char *vg_cli_platform_help(void) {
   return "";
 }
+
+int vg_cli_platform_run(const char *state_path) {
+  (void)state_path;
+  return VG_EXIT_OK;
+}

@@ -94,6 +94,32 @@ int vg_cli_platform(int argc, char **argv, int *handled) {
   return VG_EXIT_OK;
 }
 
+/*
+ * A console run protects the data directory and the state file as the
+ * service does (a user who could edit the state could make the agent
+ * reboot the server), which takes a process acting as Administrators:
+ * without it the run does not start, rather than run on unprotected data.
+ */
+int vg_cli_platform_run(const char *state_path) {
+  if (!vg_win_is_admin()) {
+    fprintf(stderr,
+            "vssguard: run: this console is not elevated: start it with "
+            "\"Run as administrator\" (the agent restricts %s and its "
+            "directory to SYSTEM and Administrators, and reboots the "
+            "server)\n",
+            state_path);
+    return VG_EXIT_FAIL;
+  }
+  if (vg_win_secure_data(state_path) != 0) {
+    fprintf(stderr,
+            "vssguard: run: %s or its directory cannot be restricted to "
+            "SYSTEM and Administrators (see above); not starting\n",
+            state_path);
+    return VG_EXIT_FAIL;
+  }
+  return VG_EXIT_OK;
+}
+
 const char *vg_cli_platform_help(void) {
   return "  service install [--policy FILE] [--state FILE] [--dry-run]\n"
          "                      install the VssGuard service (automatic, "

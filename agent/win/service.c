@@ -135,8 +135,6 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
   struct vg_agent_config cfg;
   vg_win_gpo_watch *watch = NULL;
   HANDLE thread;
-  char dir[1024];
-  char *slash;
   int rc;
 
   (void)argc;
@@ -148,22 +146,9 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
   set_status(SERVICE_START_PENDING, NO_ERROR, WAIT_MS);
   vg_win_eventlog_open(false);
 
-  /* The data directory, restricted to SYSTEM and Administrators. */
-  snprintf(dir, sizeof(dir), "%s", svc_state);
-  slash = strrchr(dir, '\\');
-  if (slash != NULL) {
-    *slash = '\0';
-    if (vg_win_secure_dir(dir) != 0)
-      vg_log_error(VG_EV_STATE_ERROR, "cannot create %s", dir);
-    /* The default directory may come from the MSI with ProgramData's ACL,
-     * which lets users create files in it: restrict it. */
-    else if (_stricmp(dir, vg_plat_default_dir()) == 0 &&
-             vg_win_secure_existing_dir(dir) != 0)
-      vg_log_error(VG_EV_STATE_ERROR, "cannot restrict the access list of %s",
-                   dir);
-  }
-  /* No leftover state.tmp, no state owned by a user or linked elsewhere. */
-  (void)vg_win_secure_state(svc_state);
+  /* The data directory and the state, restricted to SYSTEM and
+   * Administrators; the agent runs on whatever the outcome (logged). */
+  (void)vg_win_secure_data(svc_state);
   configure_self();
 
   memset(&cfg, 0, sizeof(cfg));

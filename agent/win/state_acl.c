@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "vssguard/log.h"
+#include "vssguard/platform.h"
 #include "win.h"
 
 /* Full control for SYSTEM and Administrators, inherited by children. */
@@ -256,4 +257,51 @@ int vg_win_secure_state(const char *path) {
   free(w);
   free(wtmp);
   return rc;
+}
+
+int vg_win_secure_data(const char *state_path) {
+  char dir[4096];
+  char *sep;
+  int rc = VG_OK;
+
+  snprintf(dir, sizeof(dir), "%s", state_path);
+  sep = strrchr(dir, '\\');
+  if (strrchr(dir, '/') > sep)
+    sep = strrchr(dir, '/');
+  if (sep != NULL) {
+    *sep = '\0';
+    if (vg_win_secure_dir(dir) != 0) {
+      vg_log_error(VG_EV_STATE_ERROR, "cannot create %s", dir);
+      rc = VG_EPERM;
+    }
+    /* The default directory may come from the MSI with ProgramData's ACL,
+     * which lets users create files in it: restrict it. */
+    else if (_stricmp(dir, vg_plat_default_dir()) == 0 &&
+             vg_win_secure_existing_dir(dir) != 0) {
+      vg_log_error(VG_EV_STATE_ERROR, "cannot restrict the access list of %s",
+                   dir);
+      rc = VG_EPERM;
+    }
+  }
+  /* No leftover state.tmp, no state owned by a user or linked elsewhere. */
+  if (vg_win_secure_state(state_path) != 0 && rc == VG_OK)
+    rc = VG_EPERM;
+  return rc;
+}
+
+bool vg_win_is_admin(void) {
+  SID_IDENTIFIER_AUTHORITY nt = {SECURITY_NT_AUTHORITY};
+  PSID admins = NULL;
+  BOOL member = FALSE;
+
+  if (!AllocateAndInitializeSid(&nt, 2, SECURITY_BUILTIN_DOMAIN_RID,
+                                DOMAIN_ALIAS_RID_ADMINS, 0, 0, 0, 0, 0, 0,
+                                &admins))
+    return false;
+  /* A group that is only "use for deny" (an unelevated console under UAC)
+   * is not a membership. */
+  if (!CheckTokenMembership(NULL, admins, &member))
+    member = FALSE;
+  FreeSid(admins);
+  return member != FALSE;
 }

@@ -123,6 +123,19 @@ int vg_win_secure_existing_dir(const char *dir);
 const char *vg_win_boot_id(void);
 
 /*
+ * Protects the agent's data before the agent starts, as the service does
+ * and `vssguard run` in a console too: the state's directory through
+ * vg_win_secure_dir, the default directory also through
+ * vg_win_secure_existing_dir, the state file through vg_win_secure_state.
+ * Returns 0, or the first error (each logged as 1014).
+ */
+int vg_win_secure_data(const char *state_path);
+
+/* Whether the process acts as Administrators (LocalSystem, or an elevated
+ * console): what vg_win_secure_data needs to set owners and DACLs. */
+bool vg_win_is_admin(void);
+
+/*
  * `vssguard service run|install|uninstall|start|stop`; argv[2] is the verb
  * and options follow. Each returns the process exit code.
  */

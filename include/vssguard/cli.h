@@ -33,4 +33,13 @@ int vg_cli_platform(int argc, char **argv, int *handled);
  */
 const char *vg_cli_platform_help(void);
 
+/*
+ * What `vssguard run` needs of the platform once its options are read and
+ * before the agent starts. Windows: the console must act as Administrators
+ * ("Run as administrator"), and the state's directory and file get the
+ * protection the service gives them; POSIX: nothing. Returns VG_EXIT_OK,
+ * or the exit code after printing why the run does not start.
+ */
+int vg_cli_platform_run(const char *state_path);
+
 #endif

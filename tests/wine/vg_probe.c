@@ -16,6 +16,9 @@
  *                             processes gate to find, under its own name).
  *   vg_probe paramchange NAME sends SERVICE_CONTROL_PARAMCHANGE (what
  *                             "sc control NAME paramchange" does).
+ *   vg_probe unelevated CMD   runs the command line CMD with the token of
+ *                             an unelevated console: Administrators only
+ *                             for deny; exits with CMD's exit code.
  */
 #include <windows.h>
 
@@ -138,6 +141,50 @@ static int paramchange(const char *name) {
   return 0;
 }
 
+/* Runs cmdline with this process's token minus Administrators (a group
+ * left for deny only, as UAC gives an administrator's unelevated console),
+ * sharing the standard handles; returns its exit code. */
+static int unelevated(const char *cmdline) {
+  SID_IDENTIFIER_AUTHORITY nt = {SECURITY_NT_AUTHORITY};
+  SID_AND_ATTRIBUTES disable;
+  HANDLE token, limited;
+  STARTUPINFOW si;
+  PROCESS_INFORMATION pi;
+  wchar_t wcmd[4096];
+  DWORD code = 1;
+
+  memset(&disable, 0, sizeof(disable));
+  if (!AllocateAndInitializeSid(&nt, 2, SECURITY_BUILTIN_DOMAIN_RID,
+                                DOMAIN_ALIAS_RID_ADMINS, 0, 0, 0, 0, 0, 0,
+                                &disable.Sid) ||
+      !OpenProcessToken(GetCurrentProcess(), TOKEN_ALL_ACCESS, &token) ||
+      !CreateRestrictedToken(token, 0, 1, &disable, 0, NULL, 0, NULL,
+                             &limited)) {
+    printf("unelevated error %lu\n", (unsigned long)GetLastError());
+    return 1;
+  }
+  MultiByteToWideChar(CP_UTF8, 0, cmdline, -1, wcmd, 4096);
+  memset(&si, 0, sizeof(si));
+  si.cb = sizeof(si);
+  si.dwFlags = STARTF_USESTDHANDLES;
+  si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
+  si.hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
+  si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
+  if (!CreateProcessAsUserW(limited, NULL, wcmd, NULL, NULL, TRUE, 0, NULL,
+                            NULL, &si, &pi)) {
+    printf("unelevated error %lu\n", (unsigned long)GetLastError());
+    return 1;
+  }
+  WaitForSingleObject(pi.hProcess, INFINITE);
+  GetExitCodeProcess(pi.hProcess, &code);
+  CloseHandle(pi.hProcess);
+  CloseHandle(pi.hThread);
+  CloseHandle(limited);
+  CloseHandle(token);
+  FreeSid(disable.Sid);
+  return (int)code;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "gpo") == 0)
     return gpo(argc - 2, argv + 2);
@@ -151,7 +198,10 @@ int main(int argc, char **argv) {
   }
   if (argc == 3 && strcmp(argv[1], "paramchange") == 0)
     return paramchange(argv[2]);
+  if (argc == 3 && strcmp(argv[1], "unelevated") == 0)
+    return unelevated(argv[2]);
   fprintf(stderr, "usage: vg_probe gpo STEP... | vg_probe "
-                  "qfailure|status|paramchange NAME | vg_probe sleep MS\n");
+                  "qfailure|status|paramchange NAME | vg_probe sleep MS | "
+                  "vg_probe unelevated CMD\n");
   return 2;
 }
