@@ -852,20 +852,23 @@ static bool get_rule_duration(struct ctx *c, const struct node *dur,
   return true;
 }
 
+/* Parses an absolute instant in the policy's zone; a date alone
+ * (2027-01-09) means its midnight. Returns what vg_time_parse returns. */
+static int parse_instant(struct ctx *c, const char *text, vg_wall_t *t) {
+  char buf[40];
+  const struct vg_zone *z = vg_policy_zone(c->p);
+  if (strlen(text) == 10) {
+    snprintf(buf, sizeof(buf), "%sT00:00", text);
+    return vg_time_parse(buf, z, t);
+  }
+  return vg_time_parse(text, z, t);
+}
+
 /* An absolute start or end of a one-off window; a date alone is midnight. */
 static bool get_window_instant(struct ctx *c, const struct node *v,
                                const char *where, const char *key,
                                vg_wall_t *t) {
-  char buf[40];
-  const struct vg_zone *z = vg_policy_zone(c->p);
-  int rc;
-  if (strlen(v->value) == 10) {
-    snprintf(buf, sizeof(buf), "%sT00:00", v->value);
-    rc = vg_time_parse(buf, z, t);
-  } else {
-    rc = vg_time_parse(v->value, z, t);
-  }
-  if (rc != VG_OK) {
+  if (parse_instant(c, v->value, t) != VG_OK) {
     ERR(c, v,
         "%s: %s '%.40s' is not a date and time (use 2027-01-09T22:00, "
         "optionally with Z or +HH:MM)",
@@ -1045,16 +1048,7 @@ enum { BF_NAME, BF_START, BF_END, BF_MONTHLY, BF_DAYS, BF_DURATION };
 /* Parses an absolute start or end; a date alone means its midnight. */
 static bool get_instant(struct ctx *c, const struct node *v, const char *key,
                         vg_wall_t *t) {
-  char buf[40];
-  const struct vg_zone *z = vg_policy_zone(c->p);
-  int rc;
-  if (strlen(v->value) == 10) {
-    snprintf(buf, sizeof(buf), "%sT00:00", v->value);
-    rc = vg_time_parse(buf, z, t);
-  } else {
-    rc = vg_time_parse(v->value, z, t);
-  }
-  if (rc != VG_OK) {
+  if (parse_instant(c, v->value, t) != VG_OK) {
     ERR(c, v,
         "blackout %s '%.40s' is not a date and time (use "
         "2026-12-20T00:00, optionally with Z or +HH:MM)",
