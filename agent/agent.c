@@ -1198,9 +1198,15 @@ static void gates_start(vg_agent *a) {
   a->in_gates = false;
 }
 
-/* The silence request took time (a reload, the slot's end, a blackout may
- * have come meanwhile): every check again before the shutdown call. */
-static void after_silence(vg_agent *a) {
+/*
+ * Something took time since the due moment's checks (the pre-reboot hook,
+ * the silence request: a reload, the slot's end, a blackout may have come
+ * meanwhile): every check again at this instant. Returns true when the
+ * reboot may go on; otherwise logs the postponement, "after " what, and
+ * releases an unused FleetLock slot ("after " step), and the evaluation
+ * plans what comes next.
+ */
+static bool checks_pass_after(vg_agent *a, const char *what, const char *step) {
   vg_wall_t now = a->ops->now(a->ops->ud);
   struct vg_decide_input in;
   struct vg_decision d;
@@ -1216,15 +1222,25 @@ static void after_silence(vg_agent *a) {
   vg_decide(&in, &d);
   if (d.action != VG_ACT_REBOOT || !a->policy_trusted || a->count_only ||
       vg_state_locked(a->state)) {
+    char why[120];
     vg_log_info(VG_EV_POSTPONED,
-                "reboot postponed: the checks no longer pass after the "
-                "silence request (%s)",
-                d.why);
-    fleet_release_unused(a, "the checks no longer passed after the silence");
+                "reboot postponed: the checks no longer pass after the %s "
+                "(%s)",
+                what, d.why);
+    snprintf(why, sizeof(why), "the checks no longer passed after the %s",
+             step);
+    fleet_release_unused(a, why);
     a->again = true;
-    return;
+    return false;
   }
-  stage_shutdown(a);
+  return true;
+}
+
+/* The silence request took time: every check again before the shutdown
+ * call. */
+static void after_silence(vg_agent *a) {
+  if (checks_pass_after(a, "silence request", "silence"))
+    stage_shutdown(a);
 }
 
 static void on_silence(void *ud, const char *id) {
@@ -1265,30 +1281,8 @@ static void silence_then_shutdown(vg_agent *a) {
 
 /* The hook took time: every check again at this instant. */
 static void after_hook(vg_agent *a) {
-  vg_wall_t now = a->ops->now(a->ops->ud);
-  struct vg_decide_input in;
-  struct vg_decision d;
-  memset(&in, 0, sizeof(in));
-  in.policy = a->policy;
-  in.state = a->state;
-  in.now = now;
-  in.seed = a->seed;
-  if (a->ops->boot_time(a->ops->ud, &in.boot_time) != 0)
-    in.boot_time = vg_state_boot_time(a->state);
-  char pending[160];
-  in.restart_pending = piggyback_pending(a, pending, sizeof(pending));
-  vg_decide(&in, &d);
-  if (d.action != VG_ACT_REBOOT || !a->policy_trusted || a->count_only ||
-      vg_state_locked(a->state)) {
-    vg_log_info(VG_EV_POSTPONED,
-                "reboot postponed: the checks no longer pass after the "
-                "pre-reboot hook (%s)",
-                d.why);
-    fleet_release_unused(a, "the checks no longer passed after the hook");
-    a->again = true;
-    return;
-  }
-  silence_then_shutdown(a);
+  if (checks_pass_after(a, "pre-reboot hook", "hook"))
+    silence_then_shutdown(a);
 }
 
 static void on_pre_hook(void *ud, const struct vg_cmd_result *r) {
