@@ -8,8 +8,10 @@ in its environment, stops the server and exits with COMMAND's exit code.
 
 Paths: GET /hello (200 "hello"), any method on /echo (200, the method, the
 fleet-lock-protocol header and the body, one per line), /status/NNN
-(status NNN with a JSON body), GET /big (100000 bytes), GET /hang (answers
-after 20 s, for timeouts).
+(status NNN with a JSON body), GET /big (100000 bytes), GET /hang/NAME
+(answers after 20 s, for timeouts and cancellations), GET /answered/NAME
+("yes" once /hang/NAME has answered, else "no": a test asks it to know
+whether its request ended before the server answered, without timing it).
 """
 import http.server
 import os
@@ -17,6 +19,11 @@ import subprocess
 import sys
 import threading
 import time
+
+
+# The names of the /hang/NAME requests that have answered.
+answered = set()
+answered_lock = threading.Lock()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -47,9 +54,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         "application/json")
         elif self.path == "/big":
             self.answer(200, b"a" * 100000)
-        elif self.path == "/hang":
+        elif self.path.startswith("/hang/"):
             time.sleep(20)
+            with answered_lock:
+                answered.add(self.path[len("/hang/"):])
             self.answer(200, "late")
+        elif self.path.startswith("/answered/"):
+            with answered_lock:
+                done = self.path[len("/answered/"):] in answered
+            self.answer(200, "yes" if done else "no")
         else:
             self.answer(404, "not found")
 
