@@ -958,9 +958,15 @@ static void stage_shutdown(vg_agent *a) {
   call_reboot(a, d->why, now);
 }
 
-/* The wait for the state's lock took time: every check again at this
- * instant, then the shutdown stage again. */
-static void after_lock_wait(vg_agent *a) {
+/*
+ * Something took time since the due moment's checks (the wait for the
+ * state's lock, the pre-reboot hook, the silence request: a reload, the
+ * slot's end, a blackout may have come meanwhile): every check again at this
+ * instant. Returns true when the reboot may go on; otherwise logs the
+ * postponement, "after " what, and releases an unused FleetLock slot ("after "
+ * step), and the evaluation plans what comes next.
+ */
+static bool checks_pass_after(vg_agent *a, const char *what, const char *step) {
   vg_wall_t now = a->ops->now(a->ops->ud);
   struct vg_decide_input in;
   struct vg_decision d;
@@ -976,15 +982,25 @@ static void after_lock_wait(vg_agent *a) {
   vg_decide(&in, &d);
   if (d.action != VG_ACT_REBOOT || !a->policy_trusted || a->count_only ||
       vg_state_locked(a->state)) {
+    char why[120];
     vg_log_info(VG_EV_POSTPONED,
-                "reboot postponed: the checks no longer pass after the wait "
-                "for the state's lock (%s)",
-                d.why);
-    fleet_release_unused(a, "the checks no longer passed after the wait");
+                "reboot postponed: the checks no longer pass after the %s "
+                "(%s)",
+                what, d.why);
+    snprintf(why, sizeof(why), "the checks no longer passed after the %s",
+             step);
+    fleet_release_unused(a, why);
     a->again = true;
-    return;
+    return false;
   }
-  stage_shutdown(a);
+  return true;
+}
+
+/* The wait for the state's lock took time: every check again at this
+ * instant, then the shutdown stage again. */
+static void after_lock_wait(vg_agent *a) {
+  if (checks_pass_after(a, "wait for the state's lock", "wait"))
+    stage_shutdown(a);
 }
 
 static void continue_from_callback(vg_agent *a, void (*stage)(vg_agent *));
@@ -1196,44 +1212,6 @@ static void gates_start(vg_agent *a) {
   if (vg_gate_check_run(a->gates, &in, on_gates, a) != 0)
     a->due_busy = false; /* cannot happen: the sequence is not reentered */
   a->in_gates = false;
-}
-
-/*
- * Something took time since the due moment's checks (the pre-reboot hook,
- * the silence request: a reload, the slot's end, a blackout may have come
- * meanwhile): every check again at this instant. Returns true when the
- * reboot may go on; otherwise logs the postponement, "after " what, and
- * releases an unused FleetLock slot ("after " step), and the evaluation
- * plans what comes next.
- */
-static bool checks_pass_after(vg_agent *a, const char *what, const char *step) {
-  vg_wall_t now = a->ops->now(a->ops->ud);
-  struct vg_decide_input in;
-  struct vg_decision d;
-  memset(&in, 0, sizeof(in));
-  in.policy = a->policy;
-  in.state = a->state;
-  in.now = now;
-  in.seed = a->seed;
-  if (a->ops->boot_time(a->ops->ud, &in.boot_time) != 0)
-    in.boot_time = vg_state_boot_time(a->state);
-  char pending[160];
-  in.restart_pending = piggyback_pending(a, pending, sizeof(pending));
-  vg_decide(&in, &d);
-  if (d.action != VG_ACT_REBOOT || !a->policy_trusted || a->count_only ||
-      vg_state_locked(a->state)) {
-    char why[120];
-    vg_log_info(VG_EV_POSTPONED,
-                "reboot postponed: the checks no longer pass after the %s "
-                "(%s)",
-                what, d.why);
-    snprintf(why, sizeof(why), "the checks no longer passed after the %s",
-             step);
-    fleet_release_unused(a, why);
-    a->again = true;
-    return false;
-  }
-  return true;
 }
 
 /* The silence request took time: every check again before the shutdown
