@@ -581,7 +581,113 @@ static int cev_cmp(const void *a, const void *b) {
   return x->seq < y->seq ? -1 : (x->seq > y->seq);
 }
 
-/* Sorts the events collected by cev_cmp. */
+/* Channel rank, then record id, then file position. */
+static int rec_cmp(const void *a, const void *b) {
+  const struct cev *x = a, *y = b;
+  if (x->chrank != y->chrank)
+    return x->chrank < y->chrank ? -1 : 1;
+  if (x->record_id != y->record_id)
+    return x->record_id < y->record_id ? -1 : 1;
+  return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+/*
+ * True when every event has a record id and, in file order, the record ids
+ * of each channel never rise after falling nor fall after rising (each
+ * channel oldest first or newest first, as every export keeps them). A
+ * cleared log (ids start again), a duplicate written later or a shuffled
+ * file breaks it.
+ */
+static bool channels_in_record_order(const struct collect *c) {
+  uint64_t last[MAX_NAMES];
+  signed char dir[MAX_NAMES]; /* 0 = not known yet, 1 = rising, -1 = falling */
+  bool seen[MAX_NAMES];
+  memset(seen, 0, sizeof(seen));
+  memset(dir, 0, sizeof(dir));
+  for (size_t i = 0; i < c->n; i++) {
+    const struct cev *e = &c->ev[i];
+    if (e->record_id == 0)
+      return false;
+    uint16_t ch = e->channel;
+    if (seen[ch] && e->record_id != last[ch]) {
+      signed char d = e->record_id > last[ch] ? 1 : -1;
+      if (dir[ch] == -d)
+        return false;
+      dir[ch] = d;
+    }
+    seen[ch] = true;
+    last[ch] = e->record_id;
+  }
+  return true;
+}
+
+/* The time by which an event had been logged, to merge channels on. */
+struct by_time {
+  vg_wall_t time;
+  uint32_t frac;
+};
+
+/*
+ * Each channel in record order, the channels merged by time. Windows
+ * numbers a channel's records in the order it logs them, while its clock
+ * may step by hours (a virtual machine's clock set at boot): a record was
+ * logged no later than any record after it, so a channel's event is merged
+ * at the earliest time of itself and the events after it in the channel
+ * (ties by channel name). A boot logged before the clock stepped back so
+ * stays before the events that followed it. False when out of memory
+ * (nothing changed).
+ */
+static bool merge_channels(struct collect *c) {
+  struct cev *out = malloc(c->n * sizeof(*out));
+  struct by_time *at = malloc(c->n * sizeof(*at));
+  if (out == NULL || at == NULL) {
+    free(out);
+    free(at);
+    return false;
+  }
+  qsort(c->ev, c->n, sizeof(*c->ev), rec_cmp);
+  size_t pos[MAX_NAMES], end[MAX_NAMES], ngroups = 0;
+  for (size_t i = 0; i < c->n; i++) {
+    if (i == 0 || c->ev[i].chrank != c->ev[i - 1].chrank) {
+      if (ngroups > 0)
+        end[ngroups - 1] = i;
+      pos[ngroups++] = i;
+    }
+  }
+  end[ngroups - 1] = c->n;
+  for (size_t g = 0; g < ngroups; g++) {
+    struct by_time m = {c->ev[end[g] - 1].time, c->ev[end[g] - 1].frac};
+    for (size_t i = end[g]; i-- > pos[g];) {
+      const struct cev *e = &c->ev[i];
+      if (e->time < m.time || (e->time == m.time && e->frac < m.frac))
+        m = (struct by_time){e->time, e->frac};
+      at[i] = m;
+    }
+  }
+  for (size_t k = 0; k < c->n; k++) {
+    size_t best = SIZE_MAX;
+    for (size_t g = 0; g < ngroups; g++) {
+      if (pos[g] == end[g])
+        continue;
+      if (best == SIZE_MAX) {
+        best = g;
+        continue;
+      }
+      const struct by_time *h = &at[pos[g]], *b = &at[pos[best]];
+      if (h->time < b->time || (h->time == b->time && h->frac < b->frac))
+        best = g; /* equal times: the lower rank, found first, stays */
+    }
+    out[k] = c->ev[pos[best]++];
+  }
+  free(at);
+  free(c->ev);
+  c->ev = out;
+  c->cap = c->n;
+  return true;
+}
+
+/* Orders the events collected: each channel in record order merged by time
+ * when the file keeps every channel in record order; else by cev_cmp. */
 static void sort_events(struct collect *c) {
   uint16_t rank[MAX_NAMES];
   for (size_t i = 0; i < c->nnames; i++) {
@@ -592,6 +698,8 @@ static void sort_events(struct collect *c) {
   }
   for (size_t i = 0; i < c->n; i++)
     c->ev[i].chrank = rank[c->ev[i].channel];
+  if (channels_in_record_order(c) && merge_channels(c))
+    return;
   qsort(c->ev, c->n, sizeof(*c->ev), cev_cmp);
 }
 

@@ -131,4 +131,25 @@ pycheck \
   'assert d["runs_counted"] + d["calibrations"] // 2 == int(x["runs_total"]) == 120, (d["runs_counted"], x)' \
   'assert d["calibrations"] + d["calibrations_ignored"] == int(x["vss_12289"]), x'
 
+# The same real System log with one backup run at 03:30 that day, after
+# its last boot (02:46 by the clock set back three hours; its first boot
+# was logged at 05:43 before the step). Each channel is taken in record
+# order, merged by time, so the run follows the last boot: count 1. A
+# random interleaving loses the order Windows logged (replay then sorts by
+# time, and the first boot, logged at 05:43, resets the count), so it is
+# not among the forms here.
+python3 "$VG_SRC/scripts/gen-events" --start 2023-10-18 --days 1 \
+  --time 03:30 --boots "" --no-noise --no-vss --wsb-version 3 \
+  --computer WIN-FUDU2CKJOE8 -o "$T/run0330.xml" 2>/dev/null ||
+  fail "gen-events failed"
+cat "$VG_SRC/tests/data/real/server2022-system.xml" "$T/run0330.xml" \
+  >"$T/step.xml"
+"$VG_SRC/scripts/export-forms" "$T/step.xml" "$T/step" >/dev/null ||
+  fail "export-forms failed on $T/step.xml"
+for form in oldest-first newest-first per-channel utf16le-bom utf8-bom \
+  eventviewer rendered towxml; do
+  expect_rc 0 replay --policy "$T/p-true.yaml" --events "$T/step/$form.xml" --json --summary
+  pycheck 'assert (d["runs_counted"], d["boots"], d["final_count"]) == (1, 3, 1), (d["runs_counted"], d["boots"], d["final_count"])'
+done
+
 pass
