@@ -205,20 +205,60 @@ static bool delete_name(const wchar_t *w) {
   return DeleteFileW(w) || GetLastError() == ERROR_FILE_NOT_FOUND;
 }
 
-int vg_win_secure_state(const char *path) {
-  char tmp[4096];
-  wchar_t *w, *wtmp;
+/*
+ * Secures the existing file path (UTF-16 w), if any: the security
+ * descriptor belongs to the file, not to the name, so with a second link or
+ * a reparse point securing the name would change another file. Such a file
+ * is not ours: the name is removed (what says so to the log). Otherwise an
+ * untrusted owner is replaced, or the name removed when it cannot be, and
+ * the SYSTEM/Administrators DACL applied. Returns 0 or VG_EPERM.
+ */
+static int secure_existing(const char *path, const wchar_t *w,
+                           const char *what) {
   BY_HANDLE_FILE_INFORMATION info;
   HANDLE h;
   bool changed = false;
   int rc = VG_OK;
 
+  h = CreateFileW(w, FILE_READ_ATTRIBUTES,
+                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                  OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+  if (h == INVALID_HANDLE_VALUE)
+    return VG_OK;
+  BOOL ok = GetFileInformationByHandle(h, &info);
+  CloseHandle(h);
+  if (!ok || info.nNumberOfLinks > 1 ||
+      (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
+    if (delete_name(w))
+      vg_log_error(VG_EV_STATE_ERROR,
+                   "%s was a hard link or a reparse point: removed; %s", path,
+                   what);
+    else
+      rc = VG_EPERM;
+  } else if (fix_owner(path, w, owned_file_sddl, &changed) != VG_OK) {
+    /* An owner that stays untrusted could rewrite it: not used. */
+    if (!delete_name(w))
+      rc = VG_EPERM;
+  } else if (!changed && set_dacl(path, file_sddl) != VG_OK) {
+    rc = VG_EPERM;
+  }
+  return rc;
+}
+
+int vg_win_secure_state(const char *path) {
+  char tmp[4096], lck[4096];
+  wchar_t *w, *wtmp, *wlck;
+  int rc = VG_OK;
+
   snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+  snprintf(lck, sizeof(lck), "%s.lock", path);
   w = vg_win_wide(path);
   wtmp = vg_win_wide(tmp);
-  if (w == NULL || wtmp == NULL) {
+  wlck = vg_win_wide(lck);
+  if (w == NULL || wtmp == NULL || wlck == NULL) {
     free(w);
     free(wtmp);
+    free(wlck);
     return VG_EPERM;
   }
   /* A temporary file is never meaningful at start; the next save creates
@@ -228,34 +268,17 @@ int vg_win_secure_state(const char *path) {
                  tmp, (unsigned long)GetLastError());
     rc = VG_EPERM;
   }
-  /* The security descriptor belongs to the file, not to the name: with a
-   * second link or a reparse point, securing "state" would change another
-   * file. Such a state is not ours: the name is removed. */
-  h = CreateFileW(w, FILE_READ_ATTRIBUTES,
-                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
-                  OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, NULL);
-  if (h != INVALID_HANDLE_VALUE) {
-    BOOL ok = GetFileInformationByHandle(h, &info);
-    CloseHandle(h);
-    if (!ok || info.nNumberOfLinks > 1 ||
-        (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
-      if (delete_name(w))
-        vg_log_error(VG_EV_STATE_ERROR,
-                     "%s was a hard link or a reparse point: removed; "
-                     "starting from a fresh state",
-                     path);
-      else
-        rc = VG_EPERM;
-    } else if (fix_owner(path, w, owned_file_sddl, &changed) != VG_OK) {
-      /* An owner that stays untrusted could rewrite the state: not used. */
-      if (!delete_name(w))
-        rc = VG_EPERM;
-    } else if (!changed && set_dacl(path, file_sddl) != VG_OK) {
-      rc = VG_EPERM;
-    }
-  }
+  if (secure_existing(path, w, "starting from a fresh state") != VG_OK)
+    rc = VG_EPERM;
+  /* The state's lock file (vssguard/state_lock.h): whoever may open it may
+   * hold the lock and stop the agent's saves; opened through a reparse
+   * point it would create a file elsewhere. The next lock creates a new
+   * one with the state's DACL. */
+  if (secure_existing(lck, wlck, "the next save creates it again") != VG_OK)
+    rc = VG_EPERM;
   free(w);
   free(wtmp);
+  free(wlck);
   return rc;
 }
 

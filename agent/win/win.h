@@ -97,7 +97,8 @@ int vg_win_secure_dir(const char *dir);
  * path.tmp is deleted (it may be a hard link planted to make the agent
  * overwrite another file); path itself is removed when it has more than one
  * link or is a reparse point, and otherwise gets Administrators as its owner
- * when its owner is not trusted, and the SYSTEM/Administrators DACL.
+ * when its owner is not trusted, and the SYSTEM/Administrators DACL. The
+ * state's lock file (path.lock) is treated the same way.
  * Returns 0, or VG_EPERM when a file could be neither secured nor removed
  * (logged as 1014).
  */

@@ -5,11 +5,11 @@
  * install) gets Administrators as owner and the SYSTEM/Administrators DACL;
  * a leftover state.tmp is deleted; a state that is a hard link is removed
  * without touching the file it links to; a state the agent's own account
- * owns is kept. Wine 8 keeps no security descriptor for files: it makes one
- * up from the Unix owner and mode, so the owner is always the Wine user (the
- * agent's own account). The owner tests read back what the code set and are
- * skipped when the owner the test set is not kept, as under Wine; the
- * state.tmp and hard-link tests run everywhere.
+ * owns is kept; a state.lock that is a hard link is removed. Wine 8 keeps no
+ * security descriptor for files: it makes one up from the Unix owner and mode,
+ * so the owner is always the Wine user (the agent's own account). The owner
+ * tests read back what the code set and are skipped when the owner the test set
+ * is not kept, as under Wine; the state.tmp and hard-link tests run everywhere.
  */
 #include <windows.h>
 
@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "vssguard/platform.h"
 #include "win.h"
 
 static wchar_t base[MAX_PATH];
@@ -258,6 +259,32 @@ static void test_own_state_kept(void **st) {
   assert_int_equal(vg_win_secure_state(u), 0);
 }
 
+/* A state.lock that is a hard link goes too (opened for the lock it would
+ * let a user hold it through the other name); the next lock makes a new
+ * one. */
+static void test_lock_hard_link_removed(void **st) {
+  wchar_t w[MAX_PATH], wl[MAX_PATH], victim[MAX_PATH];
+  char u[MAX_PATH * 3], ul[MAX_PATH * 3], uv[MAX_PATH * 3];
+  vg_plat_lock *l = NULL;
+  (void)st;
+  path_of(L"victim", victim, uv);
+  path_of(L"state", w, u);
+  path_of(L"state.lock", wl, ul);
+  write_file(w, "vssguard-state 1\nend\n");
+  write_file(victim, "another file\n");
+  assert_true(CreateHardLinkW(wl, victim, NULL));
+  assert_int_equal(vg_win_secure_state(u), 0);
+  assert_false(exists(wl));
+  assert_true(exists(victim));
+  assert_true(exists(w));
+  assert_int_equal(vg_plat_lock_try(ul, &l), 0);
+  assert_true(exists(wl));
+  vg_plat_unlock(l);
+  /* A lock file of its own is kept. */
+  assert_int_equal(vg_win_secure_state(u), 0);
+  assert_true(exists(wl));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_dir_owned_by_a_user, setup,
@@ -269,6 +296,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_state_hard_link_removed, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_own_state_kept, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_lock_hard_link_removed, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
