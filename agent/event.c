@@ -269,6 +269,37 @@ static void begin_collect(vg_evparser *p, enum collect c) {
   p->value_start = p->vals.len;
 }
 
+/* The children of System the parser reads. */
+enum sys_item {
+  S_OTHER,
+  S_PROVIDER,
+  S_TIME,
+  S_EVENTID,
+  S_LEVEL,
+  S_RECORD,
+  S_CHANNEL,
+  S_COMPUTER
+};
+
+/* Which child of System name is: its first letter picks the one or two
+ * names to compare (on_start runs for every element of every event). */
+static enum sys_item system_item(const char *n) {
+  switch (n[0]) {
+  case 'P': return strcmp(n, "Provider") == 0 ? S_PROVIDER : S_OTHER;
+  case 'T': return strcmp(n, "TimeCreated") == 0 ? S_TIME : S_OTHER;
+  case 'E':
+    return strcmp(n, "EventID") == 0         ? S_EVENTID
+           : strcmp(n, "EventRecordID") == 0 ? S_RECORD
+                                             : S_OTHER;
+  case 'L': return strcmp(n, "Level") == 0 ? S_LEVEL : S_OTHER;
+  case 'C':
+    return strcmp(n, "Channel") == 0    ? S_CHANNEL
+           : strcmp(n, "Computer") == 0 ? S_COMPUTER
+                                        : S_OTHER;
+  default: return S_OTHER;
+  }
+}
+
 static void on_start(void *ud, const XML_Char *name, const XML_Char **atts) {
   vg_evparser *p = ud;
   if (p->opening)
@@ -292,7 +323,8 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **atts) {
   if (p->depth != 3 || p->coll != C_NONE)
     return;
   if (p->section == 1) {
-    if (strcmp(name, "Provider") == 0) {
+    enum sys_item it = system_item(name);
+    if (it == S_PROVIDER) {
       const char *v = attr(atts, "Name");
       if (!once(p, SEEN_PROVIDER, "Provider"))
         return;
@@ -300,26 +332,26 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **atts) {
         fail(p, "Provider Name longer than 127 bytes");
       else if (v != NULL)
         memcpy(p->ev.provider, v, strlen(v) + 1);
-    } else if (strcmp(name, "TimeCreated") == 0) {
+    } else if (it == S_TIME) {
       const char *v = attr(atts, "SystemTime");
       if (!once(p, SEEN_TIME, "TimeCreated"))
         return;
       if (v == NULL ||
           vg_event_parse_time_frac(v, &p->ev.time, &p->ev.time_100ns) != VG_OK)
         fail(p, "bad TimeCreated SystemTime \"%.40s\"", v ? v : "(none)");
-    } else if (strcmp(name, "EventID") == 0) {
+    } else if (it == S_EVENTID) {
       if (once(p, SEEN_EVENTID, "EventID"))
         begin_collect(p, C_EVENTID);
-    } else if (strcmp(name, "Level") == 0) {
+    } else if (it == S_LEVEL) {
       if (once(p, SEEN_LEVEL, "Level"))
         begin_collect(p, C_LEVEL);
-    } else if (strcmp(name, "EventRecordID") == 0) {
+    } else if (it == S_RECORD) {
       if (once(p, SEEN_RECORD, "EventRecordID"))
         begin_collect(p, C_RECORD);
-    } else if (strcmp(name, "Channel") == 0) {
+    } else if (it == S_CHANNEL) {
       if (once(p, SEEN_CHANNEL, "Channel"))
         begin_collect(p, C_CHANNEL);
-    } else if (strcmp(name, "Computer") == 0) {
+    } else if (it == S_COMPUTER) {
       if (p->ev.computer[0] == '\0')
         begin_collect(p, C_COMPUTER);
     }
