@@ -27,6 +27,9 @@
 
 #include <expat.h>
 #include <uv.h>
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
 
 #include "event_compact.h"
 #include "vssguard/event.h"
@@ -872,17 +875,53 @@ static size_t next_lt(const vg_evparser *p, size_t i) {
   return q ? (size_t)(q - p->in.p) : p->in.len;
 }
 
+/* True when the '<' at in.p[at] may end a frame (or too few bytes
+ * follow it to tell): only "<E" and "</E" can. */
+#define MAY_END(p, at)                                                         \
+  ((p)->in.len - (at) < 3 || (p)->in.p[(at) + 1] == 'E' ||                     \
+   ((p)->in.p[(at) + 1] == '/' && (p)->in.p[(at) + 2] == 'E'))
+
+/* A '<' at in.p[at] met while looking for the end of a frame: what ends
+ * the search (as frame_scan returns), or 3 to go on. */
+static int frame_lt(const vg_evparser *p, size_t at) {
+  if (MAY_END(p, at)) {
+    int k = classify(p, at);
+    if (k == 1 || k == 2 || k == -1)
+      return k;
+  }
+  /* Passed over (inside a frame a comment is as any other '<'). */
+  return at + 1 - p->frame > VG_EVENT_MAX_BYTES ? 0 : 3;
+}
+
 /*
  * Looks for the end of the frame from in.p[*i] on. Returns the class of
  * the '<' that ends the search, with *i at it: 2 its end, 1 the start of
  * the next event, -1 too few bytes to tell (as classify), 0 a '<' passed
  * over beyond the size limit; or -2 when no '<' is left (*i = in.len).
  * Most '<' open or close an element of the event: their next bytes pass
- * them over without a call.
+ * them over. With SSE2 (every x86-64) 16 bytes are looked at together,
+ * one mask of their '<', instead of a memchr call per '<'.
  */
 static int frame_scan(const vg_evparser *p, size_t *i) {
   const char *b = p->in.p;
   size_t len = p->in.len, at = *i;
+#if defined(__SSE2__) && defined(__GNUC__)
+  const __m128i lt = _mm_set1_epi8('<');
+  for (; at + 16 <= len; at += 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + at));
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lt));
+    for (; m != 0; m &= m - 1) {
+      size_t j = at + (size_t)__builtin_ctz(m);
+      if (!MAY_END(p, j) && j + 1 - p->frame <= VG_EVENT_MAX_BYTES)
+        continue;
+      int k = frame_lt(p, j);
+      if (k != 3) {
+        *i = j;
+        return k;
+      }
+    }
+  }
+#endif
   for (;;) {
     const char *q = at < len ? memchr(b + at, '<', len - at) : NULL;
     if (q == NULL) {
@@ -890,17 +929,10 @@ static int frame_scan(const vg_evparser *p, size_t *i) {
       return -2;
     }
     at = (size_t)(q - b);
-    if (len - at < 3 || q[1] == 'E' || (q[1] == '/' && q[2] == 'E')) {
-      int k = classify(p, at);
-      if (k == 1 || k == 2 || k == -1) {
-        *i = at;
-        return k;
-      }
-    }
-    /* Passed over (inside a frame a comment is as any other '<'). */
-    if (at + 1 - p->frame > VG_EVENT_MAX_BYTES) {
+    int k = frame_lt(p, at);
+    if (k != 3) {
       *i = at;
-      return 0;
+      return k;
     }
     at++;
   }

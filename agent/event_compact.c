@@ -141,14 +141,11 @@ static bool read_tag(const char *q, const char *e, struct tag *t) {
   t->na = 0;
   t->distinct = true;
   if (*s == '/') {
+    /* Its first '>' ends an end tag. Nothing of it is cut: when it is
+     * malformed, it still is once the rest is cut. */
     t->kind = TAG_END;
-    t->name = s + 1;
-    if ((s = name_end(s + 1)) == NULL)
-      return false;
-    t->nlen = (size_t)(s - t->name);
-    s = skip_ws(s);
-    if (*s != '>')
-      return false;
+    while (*s != '>')
+      s++;
     t->end = s + 1;
     return true;
   }
@@ -274,7 +271,7 @@ size_t vg_event_compact(const char *xml, size_t len, const char *const *fields,
   bool done = false;
   struct tag t;
   while (ncuts + MAX_ATTRS < MAX_CUTS) {
-    const char *q = memchr(s, '<', (size_t)(e - s));
+    const char *q = s < e && *s == '<' ? s : memchr(s, '<', (size_t)(e - s));
     if (q == NULL || !read_tag(q, e, &t))
       break;
     s = t.end;
