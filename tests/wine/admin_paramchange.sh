@@ -64,16 +64,21 @@ grep -q 'PAUSED: .*wine freeze' "$T/status.log" || { cat "$T/status.log"; fail "
 # stretches holds it while the service counts a run: the service's save
 # waits for the lock instead of being written away by the command's older
 # file, so the state ends with both the run and the new pause.
+# wait_read LOG: waits (30 s at most) until the stretched command whose
+# stderr is LOG has read the state.
+wait_read() {
+  local i=0
+  until grep -q "test hook: state read" "$1" 2>/dev/null; do
+    i=$((i + 1))
+    [ "$i" -le 150 ] || fail "the stretched command did not read the state ($1)"
+    sleep 0.2
+  done
+}
 c0=$(state_value "$T/state" count)
 VG_TEST_CMD_HOLD_MS=4000 vg pause --until +3h --reason "wine lock" --state "$S" \
   >/dev/null 2>"$T/hold.log" &
 hold=$!
-i=0
-until grep -q "test hook: state read" "$T/hold.log" 2>/dev/null; do
-  i=$((i + 1))
-  [ "$i" -le 150 ] || fail "the stretched pause did not read the state"
-  sleep 0.2
-done
+wait_read "$T/hold.log"
 add_run 507 $((now - 300))
 wait "$hold" || fail "the stretched pause failed"
 i=0
@@ -87,12 +92,7 @@ grep -q '^request ' "$T/state" || { cat "$T/state"; fail "the request was lost";
 VG_TEST_CMD_HOLD_MS=3000 vg reboot --next-slot --reason "first" --state "$S" \
   >/dev/null 2>"$T/first.log" &
 first=$!
-i=0
-until grep -q "test hook: state read" "$T/first.log" 2>/dev/null; do
-  i=$((i + 1))
-  [ "$i" -le 150 ] || fail "the stretched reboot --next-slot did not read the state"
-  sleep 0.2
-done
+wait_read "$T/first.log"
 vg pause --until +3h --reason "second" --state "$S" >/dev/null 2>"$T/second.log" ||
   fail "the waiting pause failed"
 wait "$first" || fail "the stretched reboot --next-slot failed"
