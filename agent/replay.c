@@ -687,8 +687,9 @@ static bool merge_channels(struct collect *c) {
 }
 
 /* Orders the events collected: each channel in record order merged by time
- * when the file keeps every channel in record order; else by cev_cmp. */
-static void sort_events(struct collect *c) {
+ * when the file keeps every channel in record order (returns true); else
+ * by cev_cmp. */
+static bool sort_events(struct collect *c) {
   uint16_t rank[MAX_NAMES];
   for (size_t i = 0; i < c->nnames; i++) {
     size_t below = 0;
@@ -699,8 +700,9 @@ static void sort_events(struct collect *c) {
   for (size_t i = 0; i < c->n; i++)
     c->ev[i].chrank = rank[c->ev[i].channel];
   if (channels_in_record_order(c) && merge_channels(c))
-    return;
+    return true;
   qsort(c->ev, c->n, sizeof(*c->ev), cev_cmp);
+  return false;
 }
 
 static void collect_free(struct collect *c) {
@@ -765,7 +767,7 @@ int vg_replay_file(vg_replay *r, const char *path) {
                   : c.ascents == 0 ? VG_REPLAY_ORDER_NEWEST_FIRST
                                    : VG_REPLAY_ORDER_INTERLEAVED;
   if (rc == 0 && c.n > 1 && c.descents > 0)
-    sort_events(&c);
+    r->st.by_record = sort_events(&c);
   struct vg_event ev; /* what expand does not set stays zero */
   memset(&ev, 0, sizeof(ev));
   for (size_t i = 0; rc == 0 && i < c.n; i++) {

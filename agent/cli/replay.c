@@ -264,6 +264,10 @@ static void json_counters(struct vg_json *j, const struct vg_replay_stats *s,
   vg_json_string(j, vg_replay_order_name(s->order));
   vg_json_key(j, "sorted");
   vg_json_bool(j, s->out_of_order > 0);
+  vg_json_key(j, "replay_order");
+  vg_json_string(j, s->out_of_order == 0 ? "file"
+                    : s->by_record       ? "record"
+                                         : "time");
   vg_json_key(j, "threshold");
   vg_json_int(j, vg_policy_threshold(p));
   vg_json_key(j, "max_count");
@@ -360,8 +364,10 @@ static int human_summary(const struct vg_replay_stats *s, const vg_policy *p,
     printf("  LOCKED:        the reboot-loop guard held\n");
   if (s->out_of_order > 0)
     printf("  order:         %s in the file (%llu events older than the one "
-           "before them); replayed in time order\n",
-           vg_replay_order_name(s->order), (unsigned long long)s->out_of_order);
+           "before them); replayed %s\n",
+           vg_replay_order_name(s->order), (unsigned long long)s->out_of_order,
+           s->by_record ? "each channel in record order, merged by time"
+                        : "in time order");
   else if (s->order != VG_REPLAY_ORDER_NONE)
     printf("  order:         oldest first in the file\n");
   return fflush(stdout) == 0 ? VG_EXIT_OK : VG_EXIT_FAIL;

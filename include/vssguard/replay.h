@@ -108,6 +108,10 @@ struct vg_replay_stats {
   struct vg_replay_reboot *reboots;  /* reboots initiated, in order */
   size_t nreboots;
   bool locked; /* the guard held at some point */
+  /* Out of order, each channel was replayed in record order, the channels
+   * merged by time (every channel of the file was in record order); else
+   * in time order. */
+  bool by_record;
 };
 
 typedef struct vg_replay vg_replay;

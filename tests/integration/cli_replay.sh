@@ -74,16 +74,16 @@ assert sum(map(len, groups)) == len(evs)
 open(sys.argv[2], "w").write("\n".join(e for g in groups for e in g) + "\n")
 PY
 expect_rc 0 replay --policy "$T/p.yaml" --events "$T/cat.xml"
-expect_out '^  order: +interleaved in the file \([0-9]+ events older than the one before them\); replayed in time order$'
+expect_out '^  order: +interleaved in the file \([0-9]+ events older than the one before them\); replayed each channel in record order, merged by time$'
 if grep -q -- '--sort' "$T/out"; then fail "the output still recommends --sort"; fi
 expect_rc 0 replay --policy "$T/p.yaml" --events "$T/b.xml" --json --summary
-pycheck 'assert d["input_order"] == "oldest first" and d["sorted"] is False'
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); [d.pop(k) for k in ("out_of_order","input_order","sorted")]; json.dump(d,open(sys.argv[2],"w"),sort_keys=True)' "$T/out" "$T/ordered.json"
+pycheck 'assert d["input_order"] == "oldest first" and d["sorted"] is False and d["replay_order"] == "file"'
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); [d.pop(k) for k in ("out_of_order","input_order","sorted","replay_order")]; json.dump(d,open(sys.argv[2],"w"),sort_keys=True)' "$T/out" "$T/ordered.json"
 for opt in "" --sort; do
   expect_rc 0 replay --policy "$T/p.yaml" --events "$T/cat.xml" --json --summary $opt
   pycheck 'assert d["input_order"] == "interleaved" and d["sorted"] is True and d["out_of_order"] > 0' \
     'assert d["boots"] == 1 and len(d["reboots"]) == 1'
-  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); [d.pop(k) for k in ("out_of_order","input_order","sorted")]; json.dump(d,open(sys.argv[2],"w"),sort_keys=True)' "$T/out" "$T/cat.json"
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); [d.pop(k) for k in ("out_of_order","input_order","sorted","replay_order")]; json.dump(d,open(sys.argv[2],"w"),sort_keys=True)' "$T/out" "$T/cat.json"
   cmp -s "$T/cat.json" "$T/ordered.json" || fail "replay of the concatenated exports ($opt) differs from the ordered file"
 done
 

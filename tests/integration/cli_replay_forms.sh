@@ -149,7 +149,8 @@ cat "$VG_SRC/tests/data/real/server2022-system.xml" "$T/run0330.xml" \
 for form in oldest-first newest-first per-channel utf16le-bom utf8-bom \
   eventviewer rendered towxml; do
   expect_rc 0 replay --policy "$T/p-true.yaml" --events "$T/step/$form.xml" --json --summary
-  pycheck 'assert (d["runs_counted"], d["boots"], d["final_count"]) == (1, 3, 1), (d["runs_counted"], d["boots"], d["final_count"])'
+  pycheck 'assert (d["runs_counted"], d["boots"], d["final_count"]) == (1, 3, 1), (d["runs_counted"], d["boots"], d["final_count"])' \
+    'assert d["replay_order"] == "record", d["replay_order"]'
 done
 
 pass
