@@ -847,6 +847,31 @@ static void test_shutdown_waits_for_lock(void **st) {
   assert_true(file_has(x->state, "attempts 1\n"));
 }
 
+/* Releases the lock given after 300 ms, from another thread. */
+static void release_later(void *arg) {
+  uv_sleep(300);
+  vg_state_unlock(arg);
+}
+
+/* The stop comes while a command holds the lock: the last save waits for
+ * it (bounded) instead of being dropped. */
+static void test_stop_waits_for_lock(void **st) {
+  struct fx *x = *st;
+  unsigned long long rec = 1;
+  vg_plat_lock *lk = NULL;
+  uv_thread_t th;
+  start(x);
+  runs(x, base() - 5 * H, 1, &rec);
+  assert_int_equal(vg_state_lock(x->state, 0, &lk), 0);
+  runs(x, base() - 3 * H, 1, &rec); /* counted; the save waits */
+  assert_true(file_has(x->state, "count 1\n"));
+  assert_int_equal(uv_thread_create(&th, release_later, lk), 0);
+  vg_agent_stop(x->agent);
+  assert_int_equal(uv_thread_join(&th), 0);
+  assert_true(file_has(x->state, "count 2\n"));
+  assert_int_equal(log_count(VG_EV_STATE_ERROR, "cannot write"), 0);
+}
+
 /* The same with a pause written under the lock: taken over, no reboot. */
 static void test_shutdown_lock_then_pause(void **st) {
   struct fx *x = *st;
@@ -985,6 +1010,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_shutdown_waits_for_lock, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_shutdown_lock_then_pause, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_stop_waits_for_lock, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_bad_policy_counts_only, setup,
                                       teardown),
