@@ -50,9 +50,19 @@ for ((i = 1; i <= kills; i++)); do
 done
 [ ! -e "$state.corrupt" ] || vg_fail "a state file was found corrupt and set aside"
 
-# A last run, undisturbed: it catches up with everything appended.
+# A last run, undisturbed: it catches up with everything appended. The
+# state may already show every run (the killed agent got that far), so the
+# stop waits until this agent has started: a SIGTERM before its handlers are
+# in place would end it by the signal's default action.
+started=$(grep -c '\[1001\] started' "$log" || true)
 vg_run_agent "$log" --policy "$vg_work/policy.yaml" --state "$state" \
   --events-follow "$events" --dry-run
+for ((s = 0; s < 600; s++)); do
+  [ "$(grep -c '\[1001\] started' "$log" || true)" -gt "$started" ] && break
+  sleep 0.1
+done
+[ "$(grep -c '\[1001\] started' "$log" || true)" -gt "$started" ] ||
+  vg_fail "the last agent did not start within 60 s"
 for ((s = 0; s < 200; s++)); do
   [ "$(vg_count "$state" 2>/dev/null || echo -1)" = "$runs" ] && break
   sleep 0.1
