@@ -743,8 +743,8 @@ static void on_fleet_acquired(void *ud, enum vg_fleet_outcome outcome,
                 "request made before fleet_lock changed: given back, not "
                 "used",
                 group, id);
-    vg_fleet_side_release_granted(a->fleet, group, id,
-                                  "fleet_lock changed while it was asked for");
+    vg_fleet_side_release_slot(a->fleet, group, id,
+                               "fleet_lock changed while it was asked for", 0);
     if (!vg_fleet_side_enabled(a->fleet))
       vg_log_warn(VG_EV_FLEET_ERROR,
                   "fleet_lock is off: release the slot of group %s with "
@@ -760,7 +760,7 @@ static void on_fleet_acquired(void *ud, enum vg_fleet_outcome outcome,
     vg_log_info(VG_EV_FLEET_DRY_RUN,
                 "dry run: the FleetLock slot granted after dry run was turned "
                 "on is given back");
-    vg_fleet_side_release_granted(a->fleet, group, id, "dry run was turned on");
+    vg_fleet_side_release_slot(a->fleet, group, id, "dry run was turned on", 0);
     vg_agent_evaluate(a);
     return;
   }
@@ -924,6 +924,10 @@ static void stage_shutdown(vg_agent *a) {
      * planned. */
     if (now >= a->dry_until || d->sched.slot_end > a->dry_until)
       vg_log_info(VG_EV_DRY_RUN, "dry run: would reboot now (%s)", d->why);
+    /* A slot granted before dry run was turned on (a reload during the
+     * hook or the retry delay) is not kept for a reboot that will not
+     * come: the group's other machines would wait for it. */
+    fleet_release_unused(a, "dry run: no reboot");
     a->dry_until = d->sched.slot_end;
     arm(a, a->dry_until, now);
     return;

@@ -30,7 +30,7 @@ struct vg_fleet_side {
   bool inflight;         /* a request is on the wire */
   bool inflight_acquire; /* ... and it is a pre-reboot */
   bool releasing;        /* a release is wanted until a 200 */
-  bool release_granted;  /* ... of a slot granted in dry run: sent anyway */
+  bool release_granted;  /* ... of a slot really held: sent in dry run too */
   char rel_group[256];   /* ... of this group, as this id (the slot's own, */
   char rel_id[256];      /* which a reload does not change) */
   char release_why[96];
@@ -336,18 +336,16 @@ static void release_now(vg_fleet_side *f) {
   }
 }
 
-void vg_fleet_side_release(vg_fleet_side *f, const char *why, int64_t after_s) {
-  vg_fleet_side_release_slot(f, f->group, f->id, why, after_s);
-}
-
-void vg_fleet_side_release_slot(vg_fleet_side *f, const char *group,
-                                const char *id, const char *why,
-                                int64_t after_s) {
+/* Asks for the release of group as id; held: the slot is really held,
+ * so the steady-state is sent also in dry run. */
+static void release(vg_fleet_side *f, const char *group, const char *id,
+                    const char *why, int64_t after_s, bool held) {
   if (!f->enabled || !f->configured || f->closing)
     return;
   if (f->releasing) {
     if (strcmp(group, f->rel_group) != 0 || strcmp(id, f->rel_id) != 0)
       return; /* another slot's release goes first */
+    f->release_granted = f->release_granted || held;
     /* A release waits (a delay at start, or a backoff): one asked for now,
      * after a boot, goes out now. */
     if (after_s == 0 && uv_is_active((uv_handle_t *)&f->timer)) {
@@ -358,6 +356,7 @@ void vg_fleet_side_release_slot(vg_fleet_side *f, const char *group,
     return;
   }
   f->releasing = true;
+  f->release_granted = held;
   f->release_delay_ms = 0;
   /* Copies first: group and id may be f->group and f->id. */
   snprintf(f->rel_group, sizeof(f->rel_group), "%s", group);
@@ -369,14 +368,14 @@ void vg_fleet_side_release_slot(vg_fleet_side *f, const char *group,
     release_now(f);
 }
 
-void vg_fleet_side_release_granted(vg_fleet_side *f, const char *group,
-                                   const char *id, const char *why) {
-  if (!f->enabled || !f->configured || f->closing ||
-      (f->releasing &&
-       (strcmp(group, f->rel_group) != 0 || strcmp(id, f->rel_id) != 0)))
-    return;
-  f->release_granted = true;
-  vg_fleet_side_release_slot(f, group, id, why, 0);
+void vg_fleet_side_release(vg_fleet_side *f, const char *why, int64_t after_s) {
+  release(f, f->group, f->id, why, after_s, false);
+}
+
+void vg_fleet_side_release_slot(vg_fleet_side *f, const char *group,
+                                const char *id, const char *why,
+                                int64_t after_s) {
+  release(f, group, id, why, after_s, true);
 }
 
 int vg_fleet_side_acquire(vg_fleet_side *f) {

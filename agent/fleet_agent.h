@@ -61,18 +61,13 @@ const char *vg_fleet_side_group(const vg_fleet_side *f);
  */
 void vg_fleet_side_release(vg_fleet_side *f, const char *why, int64_t after_s);
 
-/* The same for the slot of group as id (a slot granted under settings a
- * reload has changed since). A release pending for another slot goes on,
- * and this one is not asked for. */
+/* The same for the slot of group as id, which this machine holds (it may
+ * have been granted under settings a reload has changed since): as the
+ * slot is really held, the steady-state is sent also in dry run. A release
+ * pending for another slot goes on, and this one is not asked for. */
 void vg_fleet_side_release_slot(vg_fleet_side *f, const char *group,
                                 const char *id, const char *why,
                                 int64_t after_s);
-
-/* Releases the slot of group as id that was granted although dry run is
- * on now (dry run came with a reload while pre-reboot was in flight): the
- * steady-state is sent despite dry run, as the slot is really held. */
-void vg_fleet_side_release_granted(vg_fleet_side *f, const char *group,
-                                   const char *id, const char *why);
 
 /* True while a release is pending (not yet answered 200). */
 bool vg_fleet_side_releasing(const vg_fleet_side *f);
