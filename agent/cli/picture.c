@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "picture.h"
 
 /* The plot area, in pixels; counts run from 0 at the bottom to YMAX. */
@@ -328,6 +329,23 @@ static void shape(struct vg_svg *s, enum pic_mark m, double x, double y) {
     break;
   case PIC_NMARKS: break;
   }
+}
+
+void pic_blackouts(struct picture *pc, const vg_policy *p) {
+  struct vg_ivbuf b = {0};
+  char a[64], e[64], tip[256];
+  if (vg_cal_blackouts(p, pc->t0, pc->t1, &b) == 0) {
+    vg_ivbuf_sort(&b);
+    for (size_t i = 0; i < b.n; i++) {
+      const struct vg_blackout *bo = vg_policy_blackout(p, (size_t)b.v[i].src);
+      vg_cli_fmt_human(b.v[i].start, pc->z, a, sizeof(a));
+      vg_cli_fmt_human(b.v[i].end, pc->z, e, sizeof(e));
+      snprintf(tip, sizeof(tip), "blackout '%s': %s to %s", bo ? bo->name : "",
+               a, e);
+      pic_band(pc, "blackout", b.v[i].start, b.v[i].end, tip);
+    }
+  }
+  vg_ivbuf_free(&b);
 }
 
 void pic_mark(struct picture *pc, enum pic_mark m, vg_wall_t t, double count,

@@ -63,6 +63,10 @@ void pic_band(struct picture *pc, const char *cls, vg_wall_t a, vg_wall_t b,
 /* A window occurrence: a thin tick under the time axis. */
 void pic_window_tick(struct picture *pc, vg_wall_t a, vg_wall_t b);
 
+/* The blackouts of p over the time axis: hatched bands, each with its name
+ * and span in the tooltip. */
+void pic_blackouts(struct picture *pc, const vg_policy *p);
+
 /* A marker at (t, count) with a tooltip (escaped). */
 void pic_mark(struct picture *pc, enum pic_mark m, vg_wall_t t, double count,
               const char *tip);

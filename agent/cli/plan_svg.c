@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "calendar.h"
 #include "picture.h"
 
 #define DAY 86400LL
@@ -65,19 +64,7 @@ static void bands(struct picture *pc, const vg_policy *p) {
     if (n < 64)
       break;
   }
-  struct vg_ivbuf bl = {0};
-  if (vg_cal_blackouts(p, pc->t0, pc->t1, &bl) == 0) {
-    vg_ivbuf_sort(&bl);
-    for (size_t i = 0; i < bl.n; i++) {
-      const struct vg_blackout *bo = vg_policy_blackout(p, (size_t)bl.v[i].src);
-      vg_cli_fmt_human(bl.v[i].start, pc->z, a, sizeof(a));
-      vg_cli_fmt_human(bl.v[i].end, pc->z, b, sizeof(b));
-      snprintf(tip, sizeof(tip), "blackout '%s': %s to %s", bo ? bo->name : "",
-               a, b);
-      pic_band(pc, "blackout", bl.v[i].start, bl.v[i].end, tip);
-    }
-  }
-  vg_ivbuf_free(&bl);
+  pic_blackouts(pc, p);
 }
 
 /* A straight segment of the projection from (a, ca) to (b, cb). */

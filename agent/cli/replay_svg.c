@@ -194,20 +194,7 @@ static void draw_mark(struct picture *pc, const struct mark *m) {
 
 /* Blackouts as hatched bands and windows as ticks over the time axis. */
 static void calendar(struct picture *pc, const vg_policy *p) {
-  struct vg_ivbuf b = {0};
-  char a[64], e[64], tip[256];
-  if (vg_cal_blackouts(p, pc->t0, pc->t1, &b) == 0) {
-    vg_ivbuf_sort(&b);
-    for (size_t i = 0; i < b.n; i++) {
-      const struct vg_blackout *bo = vg_policy_blackout(p, (size_t)b.v[i].src);
-      vg_cli_fmt_human(b.v[i].start, pc->z, a, sizeof(a));
-      vg_cli_fmt_human(b.v[i].end, pc->z, e, sizeof(e));
-      snprintf(tip, sizeof(tip), "blackout '%s': %s to %s", bo ? bo->name : "",
-               a, e);
-      pic_band(pc, "blackout", b.v[i].start, b.v[i].end, tip);
-    }
-  }
-  vg_ivbuf_free(&b);
+  pic_blackouts(pc, p);
   struct vg_ivbuf w = {0};
   if (vg_cal_windows(p, pc->t0, pc->t1, &w) == 0)
     for (size_t i = 0; i < w.n; i++)
