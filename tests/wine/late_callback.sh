@@ -12,25 +12,15 @@ add_run 701 $((now - 500))
 write_policy "$T/policy.yaml" "daily $(hhmm $((now + 6 * 3600))) 1h"
 sed -i 's/^threshold: 3/threshold: 10/' "$T/policy.yaml"
 
-APPKEY="HKCU\\Software\\Wine\\AppDefaults\\$EXE_NAME"
-wine_ reg add "$APPKEY\DllOverrides" /v wevtapi /d native /f >/dev/null 2>&1
-svc_cleanup() {
-  vg service uninstall >/dev/null 2>&1 || true
-  wine_ reg delete "$APPKEY" /f >/dev/null 2>&1 || true
-}
-trap svc_cleanup EXIT
-vg service uninstall >/dev/null 2>&1 || true
+service_setup
 
 {
   echo "VG_FAKE_LATE_MS=4000"
   echo "VG_FAKE_MARK=$(winpath "$T/mark")"
 } >"$T/wevtapi-knobs.txt"
 
-vg service install --policy "$(winpath "$T/policy.yaml")" \
-  --state "$(winpath "$T/state")" >"$T/install.log" 2>&1 ||
-  { cat "$T/install.log"; fail "service install"; }
-wine_ sc start VssGuard >"$T/start.log" 2>&1 ||
-  { cat "$T/start.log"; fail "sc start"; }
+service_install
+service_start
 wait_count "$T/state" 1 120
 sleep 2
 
@@ -38,14 +28,7 @@ sleep 2
 backup_event 704 1 $((now - 100)) >>"$EVENTS"
 sleep 1.5
 [ -e "$T/mark" ] && fail "the callback returned too early for this test"
-wine_ sc stop VssGuard >"$T/stop.log" 2>&1 ||
-  { cat "$T/stop.log"; fail "sc stop"; }
-i=0
-until wine_ sc query VssGuard 2>/dev/null | grep -q STOPPED; do
-  i=$((i + 1))
-  [ "$i" -le 60 ] || fail "the service did not stop"
-  sleep 0.5
-done
+service_stop
 # The process is gone: what the callback did is final.
 sleep 1
 grep -qx 'returned 704' "$T/mark" 2>/dev/null ||

@@ -182,3 +182,71 @@ wait_count() {
     sleep 0.2
   done
 }
+
+# ---- the service (tests that run vssguard.exe as the VssGuard service) ----
+
+# service_setup: readies a test of the service. The service's environment
+# comes from services.exe, so Wine loads the fake wevtapi.dll through the
+# AppDefaults key of this test's executable name only (other tests run
+# vssguard.exe with Wine's own wevtapi). A program (vg_probe sleep) keeps
+# the wineserver up for the whole test: when the last program other than
+# Wine's own services exits, the wineserver ends them all, and the next
+# command starts the service again in a new "boot" (volatile keys gone: a
+# new boot id, the count reset to 0). A service left by another test is
+# removed; on exit the service is stopped and removed, the key deleted and
+# the keeper ended.
+SERVICE_KEEPER=
+service_setup() {
+  APPKEY="HKCU\\Software\\Wine\\AppDefaults\\$EXE_NAME"
+  trap service_cleanup EXIT
+  # exec: $! is the Wine program itself, which the cleanup ends.
+  (WINEDLLOVERRIDES="mscoree,mshtml=" exec "$VG_WINE_RUN" \
+    "$(dirname "$VG_FAKE_WEVTAPI")/vg_probe.exe" sleep 240000 >/dev/null 2>&1) &
+  SERVICE_KEEPER=$!
+  wine_ reg add "$APPKEY\DllOverrides" /v wevtapi /d native /f >/dev/null 2>&1
+  vg service uninstall >/dev/null 2>&1 || true
+}
+
+service_cleanup() {
+  stop_agent
+  wine_ sc stop VssGuard >/dev/null 2>&1 || true
+  vg service uninstall >/dev/null 2>&1 || true
+  wine_ reg delete "$APPKEY" /f >/dev/null 2>&1 || true
+  if [ -n "$SERVICE_KEEPER" ]; then
+    kill "$SERVICE_KEEPER" 2>/dev/null || true
+    wait "$SERVICE_KEEPER" 2>/dev/null || true
+  fi
+}
+
+# service_install: `vssguard service install` with the test's policy.yaml
+# and state (its output in install.log), or fails.
+service_install() {
+  vg service install --policy "$(winpath "$T/policy.yaml")" \
+    --state "$(winpath "$T/state")" >"$T/install.log" 2>&1 ||
+    { cat "$T/install.log"; fail "service install"; }
+}
+
+# service_start: `sc start VssGuard` (output in start.log), or fails.
+service_start() {
+  wine_ sc start VssGuard >"$T/start.log" 2>&1 ||
+    { cat "$T/start.log"; fail "sc start"; }
+}
+
+# wait_stopped [WHY]: waits up to 30 s for the service to be STOPPED, or
+# fails ("the service did not stop WHY").
+wait_stopped() {
+  local i=0
+  until wine_ sc query VssGuard 2>/dev/null | grep -q STOPPED; do
+    i=$((i + 1))
+    [ "$i" -le 60 ] || fail "the service did not stop${1:+ $1}"
+    sleep 0.5
+  done
+}
+
+# service_stop: `sc stop VssGuard` (output in stop.log) and waits until
+# the service is stopped, or fails.
+service_stop() {
+  wine_ sc stop VssGuard >"$T/stop.log" 2>&1 ||
+    { cat "$T/stop.log"; fail "sc stop"; }
+  wait_stopped
+}

@@ -12,22 +12,9 @@ add_run 404 $((now - 400))
 write_policy "$T/policy.yaml" "daily $(hhmm $((now + 6 * 3600))) 1h"
 sed -i 's/^threshold: 3/threshold: 10/' "$T/policy.yaml"
 
-# The service process gets its environment from services.exe: point Wine
-# at the fake wevtapi.dll in the registry, for an executable name of this
-# test only (other tests run vssguard.exe with Wine's own wevtapi).
-APPKEY="HKCU\\Software\\Wine\\AppDefaults\\$EXE_NAME"
-wine_ reg add "$APPKEY\DllOverrides" /v wevtapi /d native /f >/dev/null 2>&1
+service_setup
 
-svc_cleanup() {
-  vg service uninstall >/dev/null 2>&1 || true
-  wine_ reg delete "$APPKEY" /f >/dev/null 2>&1 || true
-}
-trap svc_cleanup EXIT
-vg service uninstall >/dev/null 2>&1 || true
-
-vg service install --policy "$(winpath "$T/policy.yaml")" \
-  --state "$(winpath "$T/state")" >"$T/install.log" 2>&1 ||
-  { cat "$T/install.log"; fail "service install"; }
+service_install
 cat "$T/install.log"
 # Wine's sc has no "qc": read the service's registry key instead.
 wine_ reg query 'HKLM\System\CurrentControlSet\Services\VssGuard' \
@@ -39,8 +26,7 @@ grep -Eq 'Start\s+REG_DWORD\s+0x2$' "$T/qc.log" || fail "not automatic start"
 grep -q 'service run --policy' "$T/qc.log" || fail "binary path"
 grep -Eq 'PreshutdownTimeout\s+REG_DWORD' "$T/qc.log" || fail "no preshutdown timeout"
 
-wine_ sc start VssGuard >"$T/start.log" 2>&1 ||
-  { cat "$T/start.log"; fail "sc start"; }
+service_start
 wait_count "$T/state" 2 120
 grep -q '^bookmark Microsoft-Windows-Backup' "$T/state" ||
   fail "no bookmark saved by the service"
@@ -49,14 +35,7 @@ grep -q '^bookmark Microsoft-Windows-Backup' "$T/state" ||
 add_run 407 $((now - 100))
 wait_count "$T/state" 3 60
 
-wine_ sc stop VssGuard >"$T/stop.log" 2>&1 ||
-  { cat "$T/stop.log"; fail "sc stop"; }
-i=0
-until wine_ sc query VssGuard 2>/dev/null | grep -q STOPPED; do
-  i=$((i + 1))
-  [ "$i" -le 60 ] || fail "the service did not stop"
-  sleep 0.5
-done
+service_stop
 tail -n1 "$T/state" | grep -qx end || fail "state not complete after stop"
 [ "$(state_value "$T/state" count)" = 3 ] || fail "count after stop"
 [ "$(grep -c '^run ' "$T/state")" = 3 ] || fail "runs after stop"

@@ -19,18 +19,9 @@ add_run 801 $((now - 500))
 add_run 804 $((now - 400))
 printf 'threshold: 0\n' >"$T/policy.yaml"
 
-APPKEY="HKCU\\Software\\Wine\\AppDefaults\\$EXE_NAME"
-wine_ reg add "$APPKEY\DllOverrides" /v wevtapi /d native /f >/dev/null 2>&1
-svc_cleanup() {
-  vg service uninstall >/dev/null 2>&1 || true
-  wine_ reg delete "$APPKEY" /f >/dev/null 2>&1 || true
-}
-trap svc_cleanup EXIT
-vg service uninstall >/dev/null 2>&1 || true
+service_setup
 
-vg service install --policy "$(winpath "$T/policy.yaml")" \
-  --state "$(winpath "$T/state")" >"$T/install.log" 2>&1 ||
-  { cat "$T/install.log"; fail "service install"; }
+service_install
 cat "$T/install.log"
 grep -q 'warning: \[1021\] setting the recovery on error exits failed: error 124' \
   "$T/install.log" || fail "SERVICE_CONFIG_FAILURE_ACTIONS_FLAG not set or not reported"
@@ -44,7 +35,7 @@ if grep -q '^actions 3' "$T/qfailure.log"; then
 fi
 
 # Count-only mode: the service runs and counts with an invalid policy.
-wine_ sc start VssGuard >"$T/start.log" 2>&1 || { cat "$T/start.log"; fail "sc start"; }
+service_start
 wait_count "$T/state" 2 120
 wine_ sc query VssGuard | grep -q RUNNING || fail "the service stopped on the invalid policy"
 grep -q '^scheduled ' "$T/state" && fail "count-only mode scheduled a reboot"
@@ -58,23 +49,12 @@ until grep -q '^scheduled ' "$T/state"; do
   [ "$i" -le 100 ] || fail "the fixed policy was not taken (no reboot scheduled)"
   sleep 0.2
 done
-wine_ sc stop VssGuard >/dev/null 2>&1 || fail "sc stop"
-i=0
-until wine_ sc query VssGuard 2>/dev/null | grep -q STOPPED; do
-  i=$((i + 1))
-  [ "$i" -le 60 ] || fail "the service did not stop"
-  sleep 0.5
-done
+service_stop
 
 # Stopping on an error: the Event Log cannot be opened.
 echo "VG_FAKE_FAIL_BOOKMARK=1" >"$T/wevtapi-knobs.txt"
 wine_ sc start VssGuard >"$T/start2.log" 2>&1 || true
-i=0
-until wine_ sc query VssGuard 2>/dev/null | grep -q STOPPED; do
-  i=$((i + 1))
-  [ "$i" -le 60 ] || fail "the service did not stop on the error"
-  sleep 0.5
-done
+wait_stopped "on the error"
 wine_ "$PROBE" status VssGuard | tr -d '\r' >"$T/status.log"
 cat "$T/status.log"
 grep -qx 'state 1 win32 1066 specific 3' "$T/status.log" ||
