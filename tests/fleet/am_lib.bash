@@ -63,38 +63,15 @@ am_get() {
   curl -fsS "${am_url}$1"
 }
 
-# am_sim_reboot FILE EVENTS OUT: a reboot command that logs to OUT and
-# appends a boot event (6005) to EVENTS a second later.
-am_sim_reboot() {
-  cat >"$1" <<SH
-#!/bin/sh
-echo "reboot \$(date +%s)" >>"$3"
-(
-sleep 1
-now=\$(date +%s)
-printf '%s\n' "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='EventLog'/><EventID>6005</EventID><Version>0</Version><Level>4</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime='\$(date -u -d @\$now +%Y-%m-%dT%H:%M:%S.500000000Z)'/><EventRecordID>900\$now</EventRecordID><Correlation/><Execution ProcessID='4' ThreadID='8'/><Channel>System</Channel><Computer>FS01</Computer><Security/></System><EventData><Data></Data></EventData></Event>" >>"$2"
-) </dev/null >/dev/null 2>&1 &
-exit 0
-SH
-  chmod 0755 "$1"
-}
-
 # am_case NAME EXTRA_YAML: an agent whose reboot is due now (threshold 3,
 # 3 runs, window open); its pid in pid_NAME, its log $vg_work/NAME.log.
 am_case() {
   local name=$1 dir=$vg_work/$1 t0
   mkdir -p "$dir"
   vg_policy "$dir/policy.yaml" 3 "$2"
-  am_sim_reboot "$dir/reboot.sh" "$dir/events.xml" "$dir/reboots"
+  vg_sim_reboot "$dir/reboot.sh" "$dir/events.xml" "$dir/reboots"
   t0=$(($(date +%s) - 300))
-  vg_rec=1
-  {
-    vg_backup_run "$t0"
-    vg_backup_run $((t0 + 60))
-    vg_backup_run $((t0 + 120))
-  } >"$dir/events.xml"
-  vg_run_agent "$vg_work/$name.log" --policy "$dir/policy.yaml" \
-    --state "$dir/state" --events-follow "$dir/events.xml" \
-    --reboot-command "$dir/reboot.sh"
+  vg_three_runs "$dir/events.xml" "$t0"
+  vg_run_dir_agent "$dir" "$vg_work/$name.log"
   eval "pid_$name=$vg_agent_pid"
 }

@@ -41,15 +41,8 @@ notify="notify: { alertmanager: { url: 'http://127.0.0.1:$(cat "$dir/port")/', s
 vg_policy "$dir/policy.yaml" 3 "$notify"
 vg_reboot_logger "$dir/reboot.sh" "$dir/reboots"
 t0=$(($(date +%s) - 300))
-vg_rec=1
-{
-  vg_backup_run "$t0"
-  vg_backup_run $((t0 + 60))
-  vg_backup_run $((t0 + 120))
-} >"$dir/events.xml"
-vg_run_agent "$vg_work/sil.log" --policy "$dir/policy.yaml" \
-  --state "$dir/state" --events-follow "$dir/events.xml" \
-  --reboot-command "$dir/reboot.sh"
+vg_three_runs "$dir/events.xml" "$t0"
+vg_run_dir_agent "$dir" "$vg_work/sil.log"
 pid=$vg_agent_pid
 for i in $(seq 1 300); do [ -e "$dir/silence.asked" ] && break; sleep 0.1; done
 [ -e "$dir/silence.asked" ] || vg_fail "no silence was asked for within 30 s"

@@ -15,15 +15,8 @@ vg_policy "$dir/policy.yaml" 3 "$gates
 dry_run: true"
 vg_reboot_logger "$dir/reboot.sh" "$dir/reboots"
 t0=$(($(date +%s) - 300))
-vg_rec=1
-{
-  vg_backup_run "$t0"
-  vg_backup_run $((t0 + 60))
-  vg_backup_run $((t0 + 120))
-} >"$dir/events.xml"
-vg_run_agent "$vg_work/gatesdry.log" --policy "$dir/policy.yaml" \
-  --state "$dir/state" --events-follow "$dir/events.xml" \
-  --reboot-command "$dir/reboot.sh"
+vg_three_runs "$dir/events.xml" "$t0"
+vg_run_dir_agent "$dir" "$vg_work/gatesdry.log"
 vg_wait_log "^start 1" "$dir/veto.log" 30 || vg_fail "the rehearsal of the veto command did not start"
 vg_policy "$dir/policy.yaml" 3 "$gates"
 kill -HUP "$vg_agent_pid"

@@ -16,22 +16,6 @@
 #               and nothing reboots.
 source "$(dirname "$0")/lib.sh"
 
-# sim_reboot FILE EVENTS OUT: a reboot command that logs to OUT and appends
-# a boot event (6005) to EVENTS a second later, as the server coming back.
-sim_reboot() {
-  cat >"$1" <<SH
-#!/bin/sh
-echo "reboot \$(date +%s)" >>"$3"
-(
-sleep 1
-now=\$(date +%s)
-printf '%s\n' "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='EventLog'/><EventID>6005</EventID><Version>0</Version><Level>4</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime='\$(date -u -d @\$now +%Y-%m-%dT%H:%M:%S.500000000Z)'/><EventRecordID>900\$now</EventRecordID><Correlation/><Execution ProcessID='4' ThreadID='8'/><Channel>System</Channel><Computer>FS01</Computer><Security/></System><EventData><Data></Data></EventData></Event>" >>"$2"
-) </dev/null >/dev/null 2>&1 &
-exit 0
-SH
-  chmod 0755 "$1"
-}
-
 # script FILE BODY: an executable shell script.
 script() {
   printf '#!/bin/sh\n%s\n' "$2" >"$1"
@@ -45,17 +29,10 @@ start_case() {
   shift 2
   mkdir -p "$dir"
   vg_policy "$dir/policy.yaml" 3 "$extra"
-  sim_reboot "$dir/reboot.sh" "$dir/events.xml" "$dir/reboots"
+  vg_sim_reboot "$dir/reboot.sh" "$dir/events.xml" "$dir/reboots"
   local t0=$(($(date +%s) - 300))
-  vg_rec=1
-  {
-    vg_backup_run "$t0"
-    vg_backup_run $((t0 + 60))
-    vg_backup_run $((t0 + 120))
-  } >"$dir/events.xml"
-  vg_run_agent "$vg_work/$name.log" --policy "$dir/policy.yaml" \
-    --state "$dir/state" --events-follow "$dir/events.xml" \
-    --reboot-command "$dir/reboot.sh" "$@"
+  vg_three_runs "$dir/events.xml" "$t0"
+  vg_run_dir_agent "$dir" "$vg_work/$name.log" "$@"
   eval "pid_$name=$vg_agent_pid"
 }
 
@@ -155,9 +132,7 @@ vg_wait_log "post " "$vg_work/post.out" 20 || vg_fail "post_boot: the hook did n
 kill -KILL "$pid_postboot"
 grep -q "^post_boot " "$vg_work/postboot/state" || vg_fail "post_boot: mark not in the state"
 for round in 1 2; do
-  vg_run_agent "$vg_work/postboot$round.log" --policy "$vg_work/postboot/policy.yaml" \
-    --state "$vg_work/postboot/state" --events-follow "$vg_work/postboot/events.xml" \
-    --reboot-command "$vg_work/postboot/reboot.sh"
+  vg_run_dir_agent "$vg_work/postboot" "$vg_work/postboot$round.log"
   vg_wait_log "started" "$vg_work/postboot$round.log" 20 || vg_fail "post_boot: no restart"
   sleep 4
   vg_stop_agent "$vg_agent_pid"

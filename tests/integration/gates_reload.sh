@@ -20,20 +20,13 @@ extra="gates: { command: { path: '$dir/veto.sh' }, alertmanager: { url: '$dead',
 vg_policy "$dir/policy.yaml" 3 "$extra"
 vg_reboot_logger "$dir/reboot.sh" "$dir/reboots"
 t0=$(($(date +%s) - 300))
-vg_rec=1
-{
-  vg_backup_run "$t0"
-  vg_backup_run $((t0 + 60))
-  vg_backup_run $((t0 + 120))
-} >"$dir/events.xml"
+vg_three_runs "$dir/events.xml" "$t0"
 # An ASan build (the asan stage) cannot run under valgrind; ASan itself
 # reports a read of freed memory there, and the agent aborts.
 wrap="valgrind -q --error-exitcode=99 --log-file=$dir/valgrind.log"
 if grep -qa __asan_init "$VSSGUARD"; then wrap=""; fi
 VG_WRAP=$wrap \
-  vg_run_agent "$vg_work/reload.log" --policy "$dir/policy.yaml" \
-  --state "$dir/state" --events-follow "$dir/events.xml" \
-  --reboot-command "$dir/reboot.sh"
+  vg_run_dir_agent "$dir" "$vg_work/reload.log"
 pid=$vg_agent_pid
 
 for i in $(seq 1 600); do

@@ -30,15 +30,8 @@ start_case() { # NAME UTMP
   mkdir -p "$dir"
   vg_policy "$dir/policy.yaml" 3 "gates: { interactive_sessions: { wait: 20s }, retry: 2s }"
   vg_reboot_logger "$dir/reboot.sh" "$dir/reboots"
-  vg_rec=1
-  {
-    vg_backup_run "$t0"
-    vg_backup_run $((t0 + 60))
-    vg_backup_run $((t0 + 120))
-  } >"$dir/events.xml"
-  VSSGUARD_TEST_UTMP=$2 vg_run_agent "$vg_work/$1.log" --policy "$dir/policy.yaml" \
-    --state "$dir/state" --events-follow "$dir/events.xml" \
-    --reboot-command "$dir/reboot.sh"
+  vg_three_runs "$dir/events.xml" "$t0"
+  VSSGUARD_TEST_UTMP=$2 vg_run_dir_agent "$dir" "$vg_work/$1.log"
   eval "pid_$1=$vg_agent_pid"
 }
 

@@ -16,14 +16,8 @@ vg_policy_file "$vg_work/policy.yaml" 3 "{ days: [$day], start: \"$hms\", durati
   "gates: { command: { path: '$vg_work/veto.sh' }, retry: 2s }"
 vg_reboot_logger "$vg_work/reboot.sh" "$vg_work/reboots"
 t0=$((now - 600))
-{
-  vg_backup_run "$t0"
-  vg_backup_run $((t0 + 60))
-  vg_backup_run $((t0 + 120))
-} >"$vg_work/events.xml"
-vg_run_agent "$vg_work/agent.log" --policy "$vg_work/policy.yaml" \
-  --state "$vg_work/state" --events-follow "$vg_work/events.xml" \
-  --reboot-command "$vg_work/reboot.sh"
+vg_three_runs "$vg_work/events.xml" "$t0"
+vg_run_dir_agent "$vg_work" "$vg_work/agent.log"
 vg_wait_log "reboot postponed by a gate: command: exit status 75" "$vg_work/agent.log" 30 ||
   vg_fail "the veto did not postpone"
 next=$(date -u -d "@$((opens + 7 * 86400))" +%Y-%m-%d)

@@ -16,15 +16,8 @@ printf '#!/bin/sh\necho "reboot after: $(tail -n1 %s/hook.log)" >>"%s/reboots"\n
   "$dir" "$dir" >"$dir/reboot.sh"
 chmod 0755 "$dir/reboot.sh"
 t0=$(($(date +%s) - 300))
-vg_rec=1
-{
-  vg_backup_run "$t0"
-  vg_backup_run $((t0 + 60))
-  vg_backup_run $((t0 + 120))
-} >"$dir/events.xml"
-vg_run_agent "$vg_work/hook.log" --policy "$dir/policy.yaml" \
-  --state "$dir/state" --events-follow "$dir/events.xml" \
-  --reboot-command "$dir/reboot.sh"
+vg_three_runs "$dir/events.xml" "$t0"
+vg_run_dir_agent "$dir" "$vg_work/hook.log"
 vg_wait_log "^start 1" "$dir/hook.log" 30 || vg_fail "the rehearsal of the hook did not start"
 vg_policy "$dir/policy.yaml" 3 "$hooks"
 kill -HUP "$vg_agent_pid"

@@ -179,6 +179,22 @@ vg_reboot_logger() {
   chmod 0755 "$1"
 }
 
+# vg_sim_reboot FILE EVENTS OUT: a reboot command that logs to OUT and appends
+# a boot event (6005) to EVENTS a second later, as the server coming back.
+vg_sim_reboot() {
+  cat >"$1" <<SH
+#!/bin/sh
+echo "reboot \$(date +%s)" >>"$3"
+(
+sleep 1
+now=\$(date +%s)
+printf '%s\n' "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='EventLog'/><EventID>6005</EventID><Version>0</Version><Level>4</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime='\$(date -u -d @\$now +%Y-%m-%dT%H:%M:%S.500000000Z)'/><EventRecordID>900\$now</EventRecordID><Correlation/><Execution ProcessID='4' ThreadID='8'/><Channel>System</Channel><Computer>FS01</Computer><Security/></System><EventData><Data></Data></EventData></Event>" >>"$2"
+) </dev/null >/dev/null 2>&1 &
+exit 0
+SH
+  chmod 0755 "$1"
+}
+
 # vg_run_agent LOG ARGS...: starts "vssguard run ARGS" in the background
 # (under VG_WRAP), stderr appended to LOG; sets vg_agent_pid.
 vg_run_agent() {
@@ -188,6 +204,28 @@ vg_run_agent() {
   $VG_WRAP "$VSSGUARD" run "$@" 2>>"$log" &
   vg_agent_pid=$!
   vg_pids+=("$vg_agent_pid")
+}
+
+# vg_three_runs FILE T0: three successful backup runs started at epochs
+# T0, T0+60 and T0+120, record ids from 1, written to FILE: with threshold
+# 3 a reboot is due as soon as the agent has read them.
+vg_three_runs() {
+  vg_rec=1
+  {
+    vg_backup_run "$2"
+    vg_backup_run $(($2 + 60))
+    vg_backup_run $(($2 + 120))
+  } >"$1"
+}
+
+# vg_run_dir_agent DIR LOG [ARGS...]: vg_run_agent on DIR's policy.yaml,
+# state, events.xml (followed) and reboot.sh (the reboot command), stderr
+# appended to LOG, then ARGS.
+vg_run_dir_agent() {
+  local dir=$1 log=$2
+  shift 2
+  vg_run_agent "$log" --policy "$dir/policy.yaml" --state "$dir/state" \
+    --events-follow "$dir/events.xml" --reboot-command "$dir/reboot.sh" "$@"
 }
 
 # vg_cli ARGS...: runs "vssguard ARGS" in the foreground under VG_WRAP.

@@ -17,15 +17,8 @@ chmod 0755 "$dir/veto.sh" "$dir/hook.sh" "$dir/reboot.sh"
 vg_policy "$dir/policy.yaml" 3 "gates: { command: { path: '$dir/veto.sh', timeout: 10s }, retry: 1s }
 hooks: { pre_reboot: { path: '$dir/hook.sh' } }"
 t0=$(($(date +%s) - 300))
-vg_rec=1
-{
-  vg_backup_run "$t0"
-  vg_backup_run $((t0 + 60))
-  vg_backup_run $((t0 + 120))
-} >"$dir/events.xml"
-vg_run_agent "$vg_work/rg.log" --policy "$dir/policy.yaml" \
-  --state "$dir/state" --events-follow "$dir/events.xml" \
-  --reboot-command "$dir/reboot.sh"
+vg_three_runs "$dir/events.xml" "$t0"
+vg_run_dir_agent "$dir" "$vg_work/rg.log"
 vg_wait_log "retrying in 30 s" "$vg_work/rg.log" 30 || vg_fail "no not-ready answer"
 [ "$(vg_lines "$dir/hook.out")" -eq 1 ] || vg_fail "the hook did not run once before the first call"
 touch "$dir/veto"

@@ -12,15 +12,8 @@ printf '#!/bin/sh\nif [ ! -e "%s/asked" ]; then touch "%s/asked"; exit 75; fi\ne
   "$dir" "$dir" "$dir" >"$dir/reboot.sh"
 chmod 0755 "$dir/reboot.sh"
 t0=$(($(date +%s) - 300))
-vg_rec=1
-{
-  vg_backup_run "$t0"
-  vg_backup_run $((t0 + 60))
-  vg_backup_run $((t0 + 120))
-} >"$dir/events.xml"
-vg_run_agent "$vg_work/retry.log" --policy "$dir/policy.yaml" \
-  --state "$dir/state" --events-follow "$dir/events.xml" \
-  --reboot-command "$dir/reboot.sh"
+vg_three_runs "$dir/events.xml" "$t0"
+vg_run_dir_agent "$dir" "$vg_work/retry.log"
 vg_wait_log "retrying in 30 s" "$vg_work/retry.log" 30 || vg_fail "no not-ready answer"
 vg_cli pause --until +2h --reason "change freeze" --state "$dir/state" >/dev/null ||
   vg_fail "vssguard pause failed"
