@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1187,19 +1188,33 @@ struct pipe {
   struct pblock *head, *tail; /* blocks handed over, in order */
   struct pblock *spare;       /* blocks given back */
   unsigned nblocks;           /* allocated, in any of the three places */
+  atomic_uint nready;         /* blocks handed over, not yet taken */
   bool done;                  /* the reader has handed over its last */
   int rc;                     /* the reader's result */
   struct pblock *cur;         /* the block the reader fills */
   FILE *f;
   vg_evparser *p;
+  vg_evparser *rp; /* the reader's own parser, or NULL */
 };
 
 /* A record's head; clen bytes of the compacted event (none when nothing
- * was cut) and olen bytes of the event as it was (or of the reason to
- * skip, with its NUL) follow. */
+ * was cut) and olen bytes of the event as it was follow, or (skip) olen
+ * bytes of the reason to skip with its NUL, or (parsed) olen bytes of an
+ * event the reader parsed (struct pev and its strings). */
+enum { REC_EVENT, REC_SKIP, REC_PARSED };
 struct prec {
   uint64_t at; /* stream offset of the event */
-  uint32_t skip, clen, olen;
+  uint32_t kind, clen, olen;
+};
+
+/* An event the reader parsed; channel, provider, computer, the named
+ * fields (name, value) and the text follow, each with its NUL. */
+struct pev {
+  vg_wall_t time;
+  uint64_t record_id;
+  uint32_t event_id, time_100ns;
+  int32_t level;
+  uint32_t nfields;
 };
 
 /* Hands the reader's block over. */
@@ -1217,6 +1232,7 @@ static void pipe_push(struct pipe *q) {
   else
     q->head = b;
   q->tail = b;
+  atomic_fetch_add(&q->nready, 1);
   uv_cond_broadcast(&q->cv);
   uv_mutex_unlock(&q->mu);
 }
@@ -1277,10 +1293,66 @@ static void pipe_skip(vg_evparser *p, uint64_t at, const char *why) {
     pipe_fail(p);
     return;
   }
-  struct prec h = {.at = at, .skip = 1, .olen = (uint32_t)n};
+  struct prec h = {.at = at, .kind = REC_SKIP, .olen = (uint32_t)n};
   memcpy(r, &h, sizeof(h));
   memcpy(r + sizeof(h), why, n);
   q->cur->len += sizeof(h) + n;
+}
+
+/* The reader's parser's callback: the event goes over parsed. */
+static void pipe_parsed(const struct vg_event *ev, void *ud) {
+  struct pipe *q = ud;
+  size_t need = sizeof(struct prec) + sizeof(struct pev) + strlen(ev->channel) +
+                strlen(ev->provider) + strlen(ev->computer) + strlen(ev->text) +
+                4;
+  for (size_t i = 0; i < ev->nfields; i++)
+    need += strlen(ev->fields[i].name) + strlen(ev->fields[i].value) + 2;
+  char *r = pipe_room(q, need);
+  if (r == NULL) {
+    pipe_fail(q->p);
+    return;
+  }
+  struct prec h = {.kind = REC_PARSED,
+                   .olen = (uint32_t)(need - sizeof(struct prec))};
+  struct pev e = {.time = ev->time,
+                  .record_id = ev->record_id,
+                  .event_id = ev->event_id,
+                  .time_100ns = ev->time_100ns,
+                  .level = ev->level,
+                  .nfields = (uint32_t)ev->nfields};
+  memcpy(r, &h, sizeof(h));
+  memcpy(r + sizeof(h), &e, sizeof(e));
+  char *s = r + sizeof(h) + sizeof(e);
+#define PUT(str) (s = (char *)memcpy(s, str, strlen(str) + 1) + strlen(str) + 1)
+  PUT(ev->channel);
+  PUT(ev->provider);
+  PUT(ev->computer);
+  for (size_t i = 0; i < ev->nfields; i++) {
+    PUT(ev->fields[i].name);
+    PUT(ev->fields[i].value);
+  }
+  PUT(ev->text);
+#undef PUT
+  q->cur->len += need;
+}
+
+/* Parses the event on the reader thread; what goes over is the parsed
+ * event (pipe_parsed) or the reason it was skipped. */
+static void pipe_parse_here(vg_evparser *p, const char *ev, size_t len) {
+  struct pipe *q = p->pipe;
+  if (p->trim.cap < len + 1) {
+    char *b = realloc(p->trim.p, len + 1);
+    if (b == NULL) {
+      pipe_fail(p);
+      return;
+    }
+    p->trim.p = b;
+    p->trim.cap = len + 1;
+  }
+  size_t n = vg_event_compact(ev, len, p->fields, p->nfields, p->trim.p);
+  if ((n == 0 || parse_event(q->rp, p->trim.p, n, false) != VG_OK) &&
+      parse_event(q->rp, ev, len, false) != VG_OK)
+    pipe_skip(p, p->base + p->frame, q->rp->error);
 }
 
 static void pipe_event(vg_evparser *p, const char *ev, size_t len) {
@@ -1292,6 +1364,12 @@ static void pipe_event(vg_evparser *p, const char *ev, size_t len) {
     return;
   }
   struct pipe *q = p->pipe;
+  /* While the parsing thread has two blocks or more to do, the reader
+   * parses too: the two threads share expat's work. */
+  if (q->rp != NULL && atomic_load(&q->nready) >= 2) {
+    pipe_parse_here(p, ev, len);
+    return;
+  }
   char *r = pipe_room(q, sizeof(struct prec) + 2 * len);
   if (r == NULL) {
     pipe_fail(p);
@@ -1300,8 +1378,10 @@ static void pipe_event(vg_evparser *p, const char *ev, size_t len) {
   char *c = r + sizeof(struct prec);
   size_t clen = vg_event_compact(ev, len, p->fields, p->nfields, c);
   memcpy(c + clen, ev, len);
-  struct prec h = {
-      .at = p->base + p->frame, .clen = (uint32_t)clen, .olen = (uint32_t)len};
+  struct prec h = {.at = p->base + p->frame,
+                   .kind = REC_EVENT,
+                   .clen = (uint32_t)clen,
+                   .olen = (uint32_t)len};
   memcpy(r, &h, sizeof(h));
   q->cur->len += sizeof(h) + clen + len;
 }
@@ -1334,13 +1414,44 @@ static void pipe_reader(void *arg) {
   uv_mutex_unlock(&q->mu);
 }
 
+/* Calls back with an event the reader parsed (a struct pev at r). */
+static void deliver_parsed(vg_evparser *p, char *r) {
+  struct pev e;
+  memcpy(&e, r, sizeof(e));
+  struct vg_event *ev = &p->ev;
+  char *s = r + sizeof(e);
+  /* Each string came from a struct vg_event: it fits. */
+#define GET(dst) (memcpy(dst, s, strlen(s) + 1), s += strlen(s) + 1)
+  GET(ev->channel);
+  GET(ev->provider);
+  GET(ev->computer);
+  ev->time = e.time;
+  ev->record_id = e.record_id;
+  ev->event_id = e.event_id;
+  ev->time_100ns = e.time_100ns;
+  ev->level = e.level;
+  ev->nfields = e.nfields;
+  for (size_t i = 0; i < ev->nfields; i++) {
+    GET(ev->fields[i].name);
+    ev->fields[i].value = s;
+    s += strlen(s) + 1;
+  }
+#undef GET
+  ev->text = s;
+  p->cb(ev, p->ud);
+}
+
 /* The parsing side: one record. */
-static void pipe_parse(vg_evparser *p, const char *r) {
+static void pipe_parse(vg_evparser *p, char *r) {
   struct prec h;
   memcpy(&h, r, sizeof(h));
-  const char *c = r + sizeof(h);
-  if (h.skip) {
+  char *c = r + sizeof(h);
+  if (h.kind == REC_SKIP) {
     skip_byte(p, h.at, c);
+    return;
+  }
+  if (h.kind == REC_PARSED) {
+    deliver_parsed(p, c);
     return;
   }
   if (h.clen > 0 && parse_event(p, c, h.clen, false) == VG_OK)
@@ -1355,6 +1466,7 @@ static void pipe_parse(vg_evparser *p, const char *r) {
 static int parse_file_piped(vg_evparser *p, FILE *f) {
   struct pipe q;
   memset(&q, 0, sizeof(q));
+  atomic_init(&q.nready, 0);
   q.f = f;
   q.p = p;
   if (uv_mutex_init(&q.mu) != 0)
@@ -1363,11 +1475,15 @@ static int parse_file_piped(vg_evparser *p, FILE *f) {
     uv_mutex_destroy(&q.mu);
     return VG_ENOMEM;
   }
+  q.rp = vg_evparser_new(pipe_parsed, &q);
+  if (q.rp != NULL)
+    vg_evparser_set_fields(q.rp, p->fields, p->nfields);
   p->pipe = &q;
   uv_thread_t reader;
   int rc = VG_OK;
   if (uv_thread_create(&reader, pipe_reader, &q) != 0) {
     p->pipe = NULL;
+    vg_evparser_free(q.rp);
     uv_cond_destroy(&q.cv);
     uv_mutex_destroy(&q.mu);
     return VG_ENOMEM;
@@ -1381,6 +1497,7 @@ static int parse_file_piped(vg_evparser *p, FILE *f) {
       q.head = b->next;
       if (q.head == NULL)
         q.tail = NULL;
+      atomic_fetch_sub(&q.nready, 1);
     }
     uv_mutex_unlock(&q.mu);
     if (b == NULL)
@@ -1399,6 +1516,7 @@ static int parse_file_piped(vg_evparser *p, FILE *f) {
   }
   uv_thread_join(&reader);
   p->pipe = NULL;
+  vg_evparser_free(q.rp);
   rc = q.rc;
   free(q.cur);
   while (q.spare != NULL) {

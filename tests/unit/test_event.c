@@ -910,6 +910,106 @@ static void test_parse_file_two_threads(void **st) {
 #undef END
 }
 
+/* The events of a parse as text, called back slowly or not. */
+struct trace_sink {
+  char *buf;
+  size_t len, cap;
+  bool slow;
+};
+
+static void trace_cb(const struct vg_event *ev, void *ud) {
+  struct trace_sink *t = ud;
+  char line[512];
+  const char *bt = vg_event_field(ev, "BackupTime");
+  int n =
+      snprintf(line, sizeof(line), "%s|%s|%u|%d|%llu|%lld.%07u|%zu|%s|%s\n",
+               ev->channel, ev->provider, (unsigned)ev->event_id, ev->level,
+               (unsigned long long)ev->record_id, (long long)ev->time,
+               (unsigned)ev->time_100ns, ev->nfields, bt ? bt : "-", ev->text);
+  assert_true(n > 0 && (size_t)n < sizeof(line));
+  if (t->len + (size_t)n + 1 > t->cap) {
+    t->cap = (t->len + (size_t)n + 1) * 2;
+    t->buf = realloc(t->buf, t->cap);
+    assert_non_null(t->buf);
+  }
+  memcpy(t->buf + t->len, line, (size_t)n + 1);
+  t->len += (size_t)n;
+  if (t->slow) {
+    /* A slow consumer: the reader thread parses too (its share). */
+    uint64_t until = uv_hrtime() + 20000;
+    while (uv_hrtime() < until)
+      ;
+  }
+}
+
+/*
+ * A file of 3,000 events, one in 50 malformed, parsed with the pre-scan
+ * on by a slow callback (the reader thread then parses part of the events
+ * itself and hands them over parsed): the same events, skips and log
+ * lines as without the pre-scan.
+ */
+static void test_parse_file_shared(void **st) {
+  (void)st;
+  uv_fs_t req;
+  assert_int_equal(uv_fs_mkdtemp(NULL, &req, "vg_test_event_XXXXXX", NULL), 0);
+  char dir[256], path[300];
+  snprintf(dir, sizeof(dir), "%s", req.path);
+  uv_fs_req_cleanup(&req);
+  snprintf(path, sizeof(path), "%s/events.xml", dir);
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  for (int i = 0; i < 3000; i++)
+    fprintf(f,
+            EV_HEAD
+            "<System><Provider Name='Microsoft-Windows-Backup' "
+            "Guid='{1db2}'/><EventID>%d</EventID><Version>0</Version>"
+            "<Level>4</Level><TimeCreated SystemTime='2026-06-01T21:%02d"
+            ":%02d.%03dZ'/><EventRecordID>%d</EventRecordID><Channel>"
+            "Microsoft-Windows-Backup</Channel><Computer>FS01"
+            "</Computer></System><EventData><Data Name='HRESULT'>0"
+            "</Data><Data Name='BackupTime'>2026-06-01T21:00:%02dZ"
+            "</Data><Data Name='Other'>x</Data><Data>%s</Data>"
+            "</EventData></Event>\n",
+            i % 3 == 0   ? 1
+            : i % 3 == 1 ? 4
+                         : 14,
+            i / 60 % 60, i % 60, i % 1000, i + 1, i % 60,
+            i % 50 == 49 ? "&bogus;" : "text");
+  fclose(f);
+
+  struct trace_sink t[2];
+  memset(t, 0, sizeof(t));
+  static char logs[2][16][512];
+  int nlogs[2];
+  uint64_t skipped[2];
+  static const char *const fields[] = {"BackupTime", "HRESULT"};
+  for (int on = 0; on < 2; on++) {
+    nlogged = 0;
+    t[on].slow = on == 1;
+    vg_evparser *p = vg_evparser_new(trace_cb, &t[on]);
+    vg_evparser_set_prescan(p, on == 1);
+    vg_evparser_set_fields(p, fields, 2);
+    assert_int_equal(vg_evparser_parse_file(p, path), 0);
+    skipped[on] = vg_evparser_skipped(p);
+    nlogs[on] = nlogged;
+    memcpy(logs[on], logged, sizeof(logged));
+    vg_evparser_free(p);
+  }
+  assert_int_equal(skipped[0], 60);
+  assert_int_equal(skipped[1], skipped[0]);
+  assert_non_null(t[0].buf);
+  assert_non_null(t[1].buf);
+  assert_string_equal(t[0].buf, t[1].buf);
+  assert_int_equal(nlogs[1], nlogs[0]);
+  for (int i = 0; i < nlogs[0]; i++)
+    assert_string_equal(logs[0][i], logs[1][i]);
+  free(t[0].buf);
+  free(t[1].buf);
+  remove(path);
+  uv_fs_rmdir(NULL, &req, dir, NULL);
+  uv_fs_req_cleanup(&req);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_rooted_export, setup),
@@ -929,6 +1029,7 @@ int main(void) {
       cmocka_unit_test_setup(test_rendering_info_and_user_data, setup),
       cmocka_unit_test_setup(test_parse_file_errors, setup),
       cmocka_unit_test_setup(test_parse_file_two_threads, setup),
+      cmocka_unit_test_setup(test_parse_file_shared, setup),
       cmocka_unit_test_setup(test_parse_time, setup),
       cmocka_unit_test_setup(test_garbage_between_events, setup),
       cmocka_unit_test_setup(test_utf16_export, setup),
