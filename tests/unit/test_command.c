@@ -85,10 +85,13 @@ static void test_exit_codes(void **st) {
 static void test_timeout(void **st) {
   (void)st;
   struct vg_command c;
-  script(&c, "hang.sh", "exec sleep 30", 1);
+  script(&c, "hang.sh", "exec sleep 3600", 1);
   struct vg_cmd_result r = run(&c, false);
+  /* Ended by its 1 s timeout: the program itself would run for an hour,
+   * past the test's own time limit. Not before the timeout (a lower bound,
+   * which a loaded machine cannot break). */
   assert_int_equal(r.outcome, VG_CMD_TIMEOUT);
-  assert_true(r.elapsed_s >= 0.9 && r.elapsed_s < 10);
+  assert_true(r.elapsed_s >= 0.9);
   assert_non_null(strstr(r.describe, "timeout"));
 }
 
