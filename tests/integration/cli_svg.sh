@@ -142,7 +142,7 @@ cmp -s "$T/out" "$T/plain.txt" || fail "--svg changed the text report"
 cmp -s "$T/a.svg" "$T/a2.svg" || fail "the picture differs between --json and text runs"
 
 # The bundled example: boots, ignored calibrations, a reboot delayed by the
-# year-end freeze; two years of history give month ticks and year labels.
+# month-end close; two years of history give month ticks and year labels.
 ex="$VG_SRC/tests/data/example-2008r2.xml"
 expol="$VG_SRC/policy/examples/policy.yaml"
 expect_rc 0 replay --policy "$expol" --events "$ex" --json --svg "$T/ex.svg"

@@ -6,13 +6,18 @@
 # Kernel-General 12 and 13 and VSS 8224; and VSS 12289 with its unnamed
 # Data items in the order of the real VSS errors (8193, 13): what failed,
 # then the HRESULT, then the context. And the backup events of manifest
-# version 3 have the layout of the real event 4 of mickem/nscp#330.
+# version 3 have the layout of the real event 4 of mickem/nscp#330, those
+# of version 2 (Windows Server 2008 R2) the field order of the manifest.
+# The bundled example (tests/data/example-2008r2.xml) is checked the same
+# way: it is gen-events' output and must stay in these layouts.
 . "$(dirname "$0")/cli_lib.bash"
+example="$VG_SRC/tests/data/example-2008r2.xml"
 
 python3 "$VG_SRC/scripts/gen-events" --seed 5 --start 2026-01-05 --days 140 \
   --boots 0,70 -o "$T/gen.xml" 2>/dev/null || fail "gen-events failed"
 
-python3 - "$T/gen.xml" "$VG_SRC/tests/data/real" <<'PY' || fail "layouts differ"
+for f in "$T/gen.xml" "$example"; do
+python3 - "$f" "$VG_SRC/tests/data/real" <<'PY' || fail "layouts of $f differ"
 import glob, os, re, sys
 import xml.etree.ElementTree as ET
 
@@ -94,6 +99,7 @@ for e in vss[:1]:
 sys.exit(1 if bad else 0)
 PY
 checks=$((checks + 1))
+done
 
 # The backup events of manifest version 3 against the real event 4 of
 # mickem/nscp#330 (Hyper-V Server 2012 R2; an excerpt, so not stored):
@@ -130,4 +136,53 @@ for x in re.findall(r"<Event[\s>].*?</Event>", open(sys.argv[1]).read(), re.S):
 assert seen == {"4", "5", "14"}, seen
 PY
 checks=$((checks + 1))
+
+# Manifest version 2, what Windows Server 2008 R2 writes (OSSEM
+# event-4_v2, -5_v2, -14_v2): the leading fields in this order, HRESULT
+# and HRESULT2 as decimal UInt32; event 1 of version 1 (OSSEM event-1_v1);
+# event 50 of version 0 (OSSEM event-50) without BackupTime or HRESULT.
+# gen-events --wsb-version 2, and the bundled example, which must have
+# every kind of these events.
+python3 "$VG_SRC/scripts/gen-events" --seed 5 --days 3 --fail-days 1,2 \
+  --wsb-version 2 -o "$T/v2.xml" 2>/dev/null || fail "gen-events failed"
+for f in "$T/v2.xml" "$example"; do
+python3 - "$f" <<'PY' || fail "version 2 layout of $f differs"
+import re, sys
+import xml.etree.ElementTree as ET
+
+NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
+V2 = ["BackupTemplateID", "HRESULT", "BackupState", "BackupTarget",
+      "NumOfVolumes", "BackupTime", "HRESULT2", "VolumesInfo",
+      "DetailedHRESULT"]
+FIELDS = {"1": (1, ["BackupTemplateID", "SystemStateBackup"]),
+          "4": (2, V2), "5": (2, V2), "14": (2, V2),
+          "50": (0, ["VolumeFriendlyName", "VolumeAccessPath"])}
+OPCODES = {"1": "1", "14": "2"}
+seen = set()
+for x in re.findall(r"<Event[\s>].*?</Event>", open(sys.argv[1]).read(), re.S):
+    e = ET.fromstring(x)
+    s = e.find(NS + "System")
+    if s.find(NS + "Channel").text != "Microsoft-Windows-Backup":
+        continue
+    eid = s.find(NS + "EventID").text
+    assert eid in FIELDS, x
+    seen.add(eid)
+    version, names = FIELDS[eid]
+    assert s.find(NS + "Version").text == str(version), x
+    assert s.find(NS + "Opcode").text == OPCODES.get(eid, "0"), x
+    assert s.find(NS + "Keywords").text == "0x4000000000000000", x
+    data = [(d.get("Name"), d.text or "") for d in e.iter(NS + "Data")]
+    assert [n for n, _ in data] == names, data
+    v = dict(data)
+    if version == 2:
+        assert re.fullmatch(r"\d+", v["HRESULT"]), v
+        assert v["HRESULT2"] == v["HRESULT"], v
+        if eid != "14":
+            assert (v["HRESULT"] == "0") == (eid == "4"), v
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z",
+                            v["BackupTime"]), v
+assert seen == set(FIELDS), seen
+PY
+checks=$((checks + 1))
+done
 pass
