@@ -185,4 +185,10 @@ assert seen == set(FIELDS), seen
 PY
 checks=$((checks + 1))
 done
+
+# The fuzz seeds cut from the example and from the real logs
+# (scripts/fuzz-seeds) are those files' events as they are now.
+python3 "$VG_SRC/scripts/fuzz-seeds" --check ||
+  fail "tests/fuzz/corpus/events is not what scripts/fuzz-seeds writes"
+checks=$((checks + 1))
 pass
