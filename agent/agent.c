@@ -445,8 +445,13 @@ static bool fleet_other_slot(vg_agent *a, const char *group, const char *id) {
 static void apply_event(vg_agent *a, const struct vg_event *ev) {
   struct vg_track_result r;
   memset(&r, 0, sizeof(r));
-  int rc =
-      vg_tracker_apply(a->state, ev, vg_policy_count_failed(a->policy), &r);
+  /* The running boot by the clock as it is now (the clock may have been
+   * set back since the boot's events were logged). */
+  struct vg_live live = {a->ops->now(a->ops->ud), 0};
+  if (a->ops->boot_time(a->ops->ud, &live.boot_est) != 0)
+    live.boot_est = 0;
+  int rc = vg_tracker_apply_live(a->state, ev,
+                                 vg_policy_count_failed(a->policy), &live, &r);
   if (rc != 0) {
     vg_log_debug("event %u (record %llu) skipped: %s", (unsigned)ev->event_id,
                  (unsigned long long)ev->record_id, vg_strerror(rc));

@@ -38,6 +38,20 @@
  *     event whose record id is not above the highest seen on its channel,
  *     and that is not newer than every event applied so far, is a
  *     duplicate. Both still move the channel's position forward.
+ *   - A clock set back after the boot (a virtual machine whose clock starts
+ *     hours ahead, set right by time sync; 4 of the 8 real System logs of
+ *     tests/data/real/SOURCES.md) leaves the boot's events, and the boot
+ *     time taken from them, in the future of the backups that follow. Live
+ *     (vg_tracker_apply_live), the agent knows now and the platform's boot
+ *     time by the clock as it is now (now - uptime): a boot time later than
+ *     that (by more than STALE_SLACK) is taken back to it before each
+ *     event, so only an event older than the running boot by the platform
+ *     is stale; and a boot event logged later than now (by more than
+ *     BOOT_SLACK) was logged before the clock was set back, by this boot or
+ *     an earlier one, never by a boot to come: it is this boot's event when
+ *     the boot lacks one of its kind and its record id is not older than
+ *     the boot's, else stale (no reset; the platform's boot id and uptime
+ *     tell a new boot at start).
  */
 #include <string.h>
 
@@ -404,7 +418,7 @@ static uint64_t rec_dist(uint64_t a, uint64_t b) {
 /* Applies a boot event (EventLog 6005 or Kernel-General 12) by the rules
  * above. */
 static void boot_event(vg_state *s, const struct vg_event *ev,
-                       struct vg_track_result *r) {
+                       const struct vg_live *live, struct vg_track_result *r) {
   int k = ev->event_id == 6005 ? 0 : 1, o = 1 - k;
   uint64_t rec = ev->record_id;
   struct vg_boot_recs *cur =
@@ -426,6 +440,22 @@ static void boot_event(vg_state *s, const struct vg_event *ev,
    * boot, whatever the clock says. */
   uint64_t cur_max =
       cur ? (cur->rec[0] > cur->rec[1] ? cur->rec[0] : cur->rec[1]) : 0;
+  if (live != NULL && live->now != 0 && ev->time > live->now + BOOT_SLACK) {
+    /* Live, logged later than now: before the clock was set back, by this
+     * boot or an earlier one, never by a boot still to come. This boot's
+     * event when its boot lacks one of its kind, else stale. */
+    if (cur != NULL && (cur->rec[k] != 0 || (rec != 0 && rec < cur_max))) {
+      r->kind = VG_TRACK_STALE;
+      return;
+    }
+    if (cur == NULL) {
+      memset(&s->boot_recs[0], 0, sizeof(s->boot_recs[0]));
+      s->nboot_recs = 1;
+      cur = &s->boot_recs[0];
+    }
+    cur->rec[k] = rec;
+    return;
+  }
   bool newer = rec != 0 && cur_max != 0 && rec > cur_max;
   if (s->boot_time != 0 && ev->time < s->boot_time - STALE_SLACK && !newer) {
     r->kind = VG_TRACK_STALE;
@@ -451,8 +481,16 @@ static void boot_event(vg_state *s, const struct vg_event *ev,
     cur->rec[k] = rec;
 }
 
-int vg_tracker_apply(vg_state *s, const struct vg_event *ev, bool count_failed,
-                     struct vg_track_result *r) {
+/* Live: a boot time later than the running boot's start by the clock as it
+ * is now came from a clock set back since (see the rules above). */
+static void clamp_boot(vg_state *s, const struct vg_live *live) {
+  if (live != NULL && live->boot_est > 0 &&
+      s->boot_time > live->boot_est + STALE_SLACK)
+    s->boot_time = live->boot_est;
+}
+
+static int apply(vg_state *s, const struct vg_event *ev, bool count_failed,
+                 const struct vg_live *live, struct vg_track_result *r) {
   memset(r, 0, sizeof(*r));
   r->kind = VG_TRACK_IGNORED;
   r->count_before = r->count_after = s->count;
@@ -485,8 +523,10 @@ int vg_tracker_apply(vg_state *s, const struct vg_event *ev, bool count_failed,
   bool boot_ev = sys && is_boot_event(ev);
   if (!from_backup && !vss && !boot_ev)
     return VG_OK;
+  clamp_boot(s, live);
   if (boot_ev) {
-    boot_event(s, ev, r);
+    boot_event(s, ev, live, r);
+    clamp_boot(s, live);
     r->count_after = s->count;
     return VG_OK;
   }
@@ -510,6 +550,17 @@ int vg_tracker_apply(vg_state *s, const struct vg_event *ev, bool count_failed,
   }
   r->count_after = s->count;
   return VG_OK;
+}
+
+int vg_tracker_apply(vg_state *s, const struct vg_event *ev, bool count_failed,
+                     struct vg_track_result *r) {
+  return apply(s, ev, count_failed, NULL, r);
+}
+
+int vg_tracker_apply_live(vg_state *s, const struct vg_event *ev,
+                          bool count_failed, const struct vg_live *live,
+                          struct vg_track_result *r) {
+  return apply(s, ev, count_failed, live, r);
 }
 
 int vg_tracker_boot_time(vg_state *s, vg_wall_t boot_time,

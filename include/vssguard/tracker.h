@@ -55,6 +55,25 @@ struct vg_track_result {
 int vg_tracker_apply(vg_state *s, const struct vg_event *ev, bool count_failed,
                      struct vg_track_result *r);
 
+/* What the live agent knows that a replay does not: the wall clock now and
+ * the platform's estimate of the running boot's start by it (now - uptime);
+ * 0 where unknown. */
+struct vg_live {
+  vg_wall_t now;
+  vg_wall_t boot_est;
+};
+
+/*
+ * vg_tracker_apply for the live agent, the running boot known: a boot time
+ * later than live->boot_est (a boot event logged before the clock was set
+ * back) is taken back to it, so that the backups that follow are not stale;
+ * a boot event logged later than live->now is no new boot (rules at the top
+ * of tracker.c).
+ */
+int vg_tracker_apply_live(vg_state *s, const struct vg_event *ev,
+                          bool count_failed, const struct vg_live *live,
+                          struct vg_track_result *r);
+
 /*
  * Tells the tracker the platform's boot time. A boot time later than the
  * state's by more than 2 minutes is a boot: the count resets. Returns 0.

@@ -674,6 +674,67 @@ static void test_clock_step_is_no_boot(void **st) {
   assert_true(file_has(x->state, "count 0\n"));
 }
 
+/*
+ * A boot logged before the clock was set back (a virtual machine whose clock
+ * starts hours ahead, set right by time sync): its 6005 lies hours in the
+ * future of the corrected clock. The backups that follow, by the corrected
+ * clock, still count, and a real boot after them still resets the count.
+ */
+static void test_boot_event_in_future(void **st) {
+  struct fx *x = *st;
+  unsigned long long rec = 100;
+  vg_wall_t t = base() - 20 * H; /* the boot, by the corrected clock */
+  fk.boot = t;
+  fk.wall = t + 5 * 60;
+  start(x);
+  /* The agent reads the boot's 6005 after the step: 3 h ahead of now. */
+  boot_event(x, t + 3 * H, 5000);
+  fk.wall = t + 2 * H + 40 * 60;
+  runs(x, t + 10 * 60, 2, &rec); /* ended at t + 40 min and t + 1 h 40 */
+  at(x, fk.wall);
+  assert_true(file_has(x->state, "count 2\n"));
+  assert_int_equal(log_count(VG_EV_BOOT, "boot detected"), 0);
+  stop_agent(x);
+  /* Booted again, an hour later. */
+  fk.boot = fk.wall + H;
+  fk.wall = fk.boot + 200;
+  start(x);
+  assert_int_equal(log_count(VG_EV_BOOT, "boot detected"), 1);
+  assert_true(file_has(x->state, "count 0\n"));
+  boot_event(x, fk.boot + 30, 5100);
+  runs(x, fk.boot + 60, 1, &rec);
+  at(x, fk.boot + 2 * H);
+  assert_true(file_has(x->state, "count 1\n"));
+  assert_int_equal(log_count(VG_EV_BOOT, "boot detected"), 1);
+}
+
+/*
+ * The same with the agent started before the step: the boot's 6005 and the
+ * platform's boot time were both taken by the clock 3 h ahead; the clock is
+ * then set back and the backups come by the corrected clock.
+ */
+static void test_clock_set_back_after_boot(void **st) {
+  struct fx *x = *st;
+  unsigned long long rec = 100;
+  vg_wall_t t = base() - 20 * H;
+  fk.boot = t + 3 * H;
+  fk.wall = t + 3 * H + 60;
+  start(x);
+  boot_event(x, t + 3 * H + 30, 5000);
+  assert_int_equal(log_count(VG_EV_BOOT, "boot detected"), 0);
+  fk.boot -= 3 * H; /* set back: the uptime goes on */
+  fk.wall = t + 2 * H + 40 * 60;
+  runs(x, t + 10 * 60, 2, &rec);
+  at(x, fk.wall);
+  assert_true(file_has(x->state, "count 2\n"));
+  /* A restart in the same boot keeps it. */
+  stop_agent(x);
+  fk.wall += 60;
+  start(x);
+  assert_true(file_has(x->state, "count 2\n"));
+  assert_int_equal(log_count(VG_EV_BOOT, "boot detected"), 0);
+}
+
 static void test_corrupt_state_quarantined(void **st) {
   struct fx *x = *st;
   write_text(x->state, "vssguard-state 1\ncount banana\n");
@@ -996,6 +1057,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_failed_attempt_save_not_counted,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_clock_step_is_no_boot, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_boot_event_in_future, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_clock_set_back_after_boot, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_pause_survives_save, setup,
                                       teardown),

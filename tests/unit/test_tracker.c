@@ -766,6 +766,100 @@ static void test_stale_events(void **state) {
   assert_int_equal(vg_state_count(st), 1);
 }
 
+static enum vg_track_kind apply_live(struct vg_event *ev, vg_wall_t now,
+                                     vg_wall_t boot_est) {
+  struct vg_track_result r;
+  struct vg_live live = {now, boot_est};
+  assert_int_equal(vg_tracker_apply_live(st, ev, true, &live, &r), 0);
+  assert_int_equal(r.count_after, vg_state_count(st));
+  return r.kind;
+}
+
+/*
+ * Live, the boot at T0 by the corrected clock, its 6005 and 12 logged
+ * before the clock was set back 3 h: the backups by the corrected clock
+ * count, whether the boot events come before or after them, and no boot
+ * event logged ahead of now resets the count. A replay of the same events
+ * in time order, without a clock to tell, takes the 6005 as a boot.
+ */
+static void test_live_boot_event_ahead(void **state) {
+  (void)state;
+  struct evb b;
+  struct vg_track_result r;
+  const vg_wall_t ahead = 3 * 3600;
+  assert_int_equal(vg_tracker_boot_time(st, T0, &r), 0);
+  /* A backup first (a backfill in time order), then the boot events. */
+  assert_int_equal(apply_live(wsb(&b, 1, T0 + 600, 0), T0 + 7200, T0),
+                   VG_TRACK_RUN_STARTED);
+  assert_int_equal(apply_live(wsb(&b, 4, T0 + 2400, T0 + 600), T0 + 7200, T0),
+                   VG_TRACK_RUN_COUNTED);
+  mk(&b, "System", "Microsoft-Windows-Kernel-General", 12, 4, T0 + ahead);
+  assert_int_equal(apply_live(&b.ev, T0 + 7200, T0), VG_TRACK_IGNORED);
+  mk(&b, "System", "EventLog", 6005, 4, T0 + ahead + 40);
+  assert_int_equal(apply_live(&b.ev, T0 + 7200, T0), VG_TRACK_IGNORED);
+  assert_int_equal(vg_state_count(st), 1);
+  assert_int_equal(vg_state_boot_time(st), T0);
+  /* Backups after the boot events, still before the boot's logged time. */
+  assert_int_equal(apply_live(wsb(&b, 1, T0 + 3600, 0), T0 + 7200, T0),
+                   VG_TRACK_RUN_STARTED);
+  assert_int_equal(apply_live(wsb(&b, 4, T0 + 5400, T0 + 3600), T0 + 7200, T0),
+                   VG_TRACK_RUN_COUNTED);
+  mk(&b, "Application", "VSS", 12289, 2, T0 + 6000);
+  snprintf(b.text, sizeof(b.text), "Active sessions: 5");
+  assert_int_equal(apply_live(&b.ev, T0 + 7200, T0), VG_TRACK_CALIBRATED);
+  assert_int_equal(vg_state_count(st), 5);
+  /* An earlier boot's 6005, logged as far ahead: stale, not a boot. */
+  mk(&b, "System", "EventLog", 6005, 4, T0 + ahead + 600);
+  b.ev.record_id = 1;
+  assert_int_equal(apply_live(&b.ev, T0 + 7200, T0), VG_TRACK_STALE);
+  assert_int_equal(vg_state_count(st), 5);
+  /* A real boot later on still resets the count. */
+  mk(&b, "System", "EventLog", 6005, 4, T0 + 9 * 3600);
+  assert_int_equal(apply_live(&b.ev, T0 + 9 * 3600 + 60, T0 + 9 * 3600 - 30),
+                   VG_TRACK_BOOT);
+  assert_int_equal(vg_state_count(st), 0);
+  assert_int_equal(apply_live(wsb(&b, 14, T0 + 9 * 3600 + 900, 0),
+                              T0 + 9 * 3600 + 960, T0 + 9 * 3600 - 30),
+                   VG_TRACK_RUN_COUNTED);
+  assert_int_equal(vg_state_count(st), 1);
+}
+
+/* Live, the boot's 6005 applied by the clock 3 h ahead, the boot time
+ * taken from it; after the clock is set back, the platform's boot time
+ * by the corrected clock decides what is stale. */
+static void test_live_clock_set_back(void **state) {
+  (void)state;
+  struct evb b;
+  struct vg_track_result r;
+  const vg_wall_t ahead = 3 * 3600;
+  assert_int_equal(vg_tracker_boot_time(st, T0 + ahead, &r), 0);
+  mk(&b, "System", "EventLog", 6005, 4, T0 + ahead + 40);
+  assert_int_equal(apply_live(&b.ev, T0 + ahead + 60, T0 + ahead),
+                   VG_TRACK_IGNORED);
+  /* Set back: the same event time is now 3 h ahead of the platform's boot
+   * time. Without the live view it would be stale. */
+  assert_int_equal(apply_live(wsb(&b, 1, T0 + 600, 0), T0 + 900, T0),
+                   VG_TRACK_RUN_STARTED);
+  assert_int_equal(vg_state_boot_time(st), T0);
+  assert_int_equal(apply_live(wsb(&b, 4, T0 + 2400, T0 + 600), T0 + 2500, T0),
+                   VG_TRACK_RUN_COUNTED);
+  /* Yesterday's run is still stale. */
+  assert_int_equal(
+      apply_live(wsb(&b, 4, T0 - DAY + 2400, T0 - DAY + 600), T0 + 2500, T0),
+      VG_TRACK_STALE);
+  assert_int_equal(vg_state_count(st), 1);
+}
+
+/* The replay view of test_live_clock_set_back: no clock, no correction. */
+static void test_replay_future_boot_time(void **state) {
+  (void)state;
+  struct evb b;
+  mk(&b, "System", "EventLog", 6005, 4, T0 + 3 * 3600);
+  assert_int_equal(apply(&b.ev, true), VG_TRACK_BOOT);
+  assert_int_equal(apply(wsb(&b, 4, T0 + 2400, T0 + 600), true),
+                   VG_TRACK_STALE);
+}
+
 static void test_pending_attempt_confirmed(void **state) {
   (void)state;
   struct evb b;
@@ -1007,6 +1101,12 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_boot_ident, setup, teardown),
       cmocka_unit_test_setup_teardown(test_boot_id_windows, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stale_events, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_live_boot_event_ahead, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_live_clock_set_back, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_replay_future_boot_time, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_pending_attempt_confirmed, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_backup_in_progress, setup, teardown),
