@@ -43,15 +43,16 @@
  *     tests/data/real/SOURCES.md) leaves the boot's events, and the boot
  *     time taken from them, in the future of the backups that follow. Live
  *     (vg_tracker_apply_live), the agent knows now and the platform's boot
- *     time by the clock as it is now (now - uptime): a boot time later than
- *     that (by more than STALE_SLACK) is taken back to it before each
- *     event, so only an event older than the running boot by the platform
- *     is stale; and a boot event logged later than now (by more than
- *     BOOT_SLACK) was logged before the clock was set back, by this boot or
- *     an earlier one, never by a boot to come: it is this boot's event when
- *     the boot lacks one of its kind and its record id is not older than
- *     the boot's, else stale (no reset; the platform's boot id and uptime
- *     tell a new boot at start).
+ *     time by the clock as it is now (now - uptime). A boot time later
+ *     than now (by more than STALE_SLACK) is impossible: before each event
+ *     it is taken back to the platform's, so only an event older than the
+ *     running boot by the platform is stale. A boot event logged later
+ *     than now (by more than BOOT_SLACK) was logged before the clock was
+ *     set back, by this boot or an earlier one, never by a boot to come:
+ *     it is this boot's event when the boot lacks one of its kind and its
+ *     record id is not older than the boot's, else stale; it resets
+ *     nothing (the platform's boot id and uptime tell a new boot at
+ *     start).
  */
 #include <string.h>
 
@@ -481,12 +482,15 @@ static void boot_event(vg_state *s, const struct vg_event *ev,
     cur->rec[k] = rec;
 }
 
-/* Live: a boot time later than the running boot's start by the clock as it
- * is now came from a clock set back since (see the rules above). */
+/* Live: a boot time later than now came from a clock set back since: the
+ * running boot's start by the clock as it is now replaces it (see the rules
+ * above). */
 static void clamp_boot(vg_state *s, const struct vg_live *live) {
-  if (live != NULL && live->boot_est > 0 &&
-      s->boot_time > live->boot_est + STALE_SLACK)
-    s->boot_time = live->boot_est;
+  if (live == NULL || live->now == 0 || s->boot_time <= live->now + STALE_SLACK)
+    return;
+  s->boot_time = live->boot_est > 0 && live->boot_est <= live->now
+                     ? live->boot_est
+                     : live->now;
 }
 
 static int apply(vg_state *s, const struct vg_event *ev, bool count_failed,

@@ -65,8 +65,9 @@ struct vg_live {
 
 /*
  * vg_tracker_apply for the live agent, the running boot known: a boot time
- * later than live->boot_est (a boot event logged before the clock was set
- * back) is taken back to it, so that the backups that follow are not stale;
+ * later than live->now (a boot event logged before the clock was set back)
+ * is taken back to live->boot_est, so that the backups that follow are not
+ * stale;
  * a boot event logged later than live->now is no new boot (rules at the top
  * of tracker.c).
  */
