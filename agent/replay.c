@@ -621,6 +621,16 @@ static bool channels_in_record_order(const struct collect *c) {
   return true;
 }
 
+/* EventLog 6005 or Kernel-General 12 of the System log (is_boot_event). */
+static bool cev_is_boot(const struct collect *c, const struct cev *e) {
+  if (e->event_id != 6005 && e->event_id != 12)
+    return false;
+  const char *prov = c->names[e->provider];
+  return strcmp(c->names[e->channel], "System") == 0 &&
+         (e->event_id == 6005 ? strcmp(prov, "EventLog") == 0
+                              : strstr(prov, "Kernel-General") != NULL);
+}
+
 /* The time by which an event had been logged, to merge channels on. */
 struct by_time {
   vg_wall_t time;
@@ -634,8 +644,8 @@ struct by_time {
  * logged no later than any record after it, so a channel's event is merged
  * at the earliest time of itself and the events after it in the channel
  * (ties by channel name). A boot logged before the clock stepped back so
- * stays before the events that followed it. False when out of memory
- * (nothing changed).
+ * stays before the events that followed it, and takes that time as its
+ * own. False when out of memory (nothing changed).
  */
 static bool merge_channels(struct collect *c) {
   struct cev *out = malloc(c->n * sizeof(*out));
@@ -658,10 +668,16 @@ static bool merge_channels(struct collect *c) {
   for (size_t g = 0; g < ngroups; g++) {
     struct by_time m = {c->ev[end[g] - 1].time, c->ev[end[g] - 1].frac};
     for (size_t i = end[g]; i-- > pos[g];) {
-      const struct cev *e = &c->ev[i];
+      struct cev *e = &c->ev[i];
       if (e->time < m.time || (e->time == m.time && e->frac < m.frac))
         m = (struct by_time){e->time, e->frac};
       at[i] = m;
+      /* A boot logged before the clock was set back is the boot of the
+       * events after it, at that time: its own would leave them stale. */
+      if (cev_is_boot(c, e)) {
+        e->time = m.time;
+        e->frac = m.frac;
+      }
     }
   }
   for (size_t k = 0; k < c->n; k++) {

@@ -52,7 +52,14 @@
  *     it is this boot's event when the boot lacks one of its kind and its
  *     record id is not older than the boot's, else stale; it resets
  *     nothing (the platform's boot id and uptime tell a new boot at
- *     start).
+ *     start). A replay has no now: there a boot event comes at the
+ *     earliest time of itself and the events after it in its channel
+ *     (agent/replay.c, when the file keeps record order). A boot whose
+ *     events are all logged ahead, and no later boot event earlier, still
+ *     comes after the backups that followed it by the corrected clock and
+ *     resets their count: in the events replay reads (the System log's
+ *     others, the time change among them, are passed over) it cannot be
+ *     told from a boot at the time it shows.
  */
 #include <string.h>
 

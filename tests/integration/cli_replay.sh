@@ -94,6 +94,39 @@ printf 'threshold: 99\n' >"$T/bad.yaml"
 expect_rc 2 replay --policy "$T/bad.yaml" --events "$T/a.xml"
 expect_err "bad\.yaml:1:[0-9]+: "
 
+# A boot logged before the clock was set back 3 h: its 6005 (record 11)
+# says 09:00:40 by the clock ahead, the Kernel-General 12 after it (record
+# 12) 06:00:05 by the corrected one, then runs at 06:10 and 07:10 by the
+# corrected clock, then a real boot at 12:00 and a run at 13:00. Each
+# channel in record order: the boot is taken at 06:00:05, the time of the
+# record after it, so the runs after it count (before: both stale, the boot
+# time taken from the 6005), and the boot at 12:00 still resets the count.
+ev() { # channel provider id epoch record [data]
+  printf "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='%s'/><EventID>%s</EventID><Level>4</Level><TimeCreated SystemTime='%s'/><EventRecordID>%s</EventRecordID><Channel>%s</Channel><Computer>FS01</Computer></System><EventData>%s</EventData></Event>\n" \
+    "$2" "$3" "$(date -u -d "@$4" +%Y-%m-%dT%H:%M:%S.500000000Z)" "$5" "$1" "${6:-}"
+}
+run() { # start record
+  local w=Microsoft-Windows-Backup
+  ev $w $w 1 "$1" "$2"
+  ev $w $w 4 $(($1 + 1800)) $(($2 + 1)) "<Data Name='HRESULT'>0</Data><Data Name='BackupTime'>$(date -u -d "@$1" +%Y-%m-%dT%H:%M:%S.000000000Z)</Data>"
+}
+t=$(date -u -d 2026-03-02T06:00:00Z +%s)
+{
+  ev System EventLog 6005 $((t + 3 * 3600 + 40)) 11
+  ev System Microsoft-Windows-Kernel-General 12 $((t + 5)) 12
+  run $((t + 600)) 1
+  run $((t + 4200)) 3
+  ev System EventLog 6005 $((t + 6 * 3600)) 60
+  run $((t + 7 * 3600)) 5
+} >"$T/setback.xml"
+expect_rc 0 replay --policy "$T/p.yaml" --events "$T/setback.xml" --json
+pycheck \
+  'assert d["replay_order"] == "record", d["replay_order"]' \
+  'assert (d["runs_counted"], d["boots"]) == (3, 2), (d["runs_counted"], d["boots"])' \
+  'assert d["max_count"] == 2 and d["final_count"] == 1, (d["max_count"], d["final_count"])' \
+  'b = [e["at"] for e in d["timeline"] if e["event"] == "boot"]' \
+  'assert b == ["2026-03-02T06:00:05Z", "2026-03-02T12:00:00Z"], b'
+
 # The bundled example: a 2008 R2 server with nightly backups over months.
 ex="$VG_SRC/tests/data/example-2008r2.xml"
 [ -f "$ex" ] || fail "the bundled example $ex is missing"
