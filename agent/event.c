@@ -16,6 +16,11 @@
  * UTF-8 on the way in, and byte offsets in messages then count the
  * converted bytes.
  *
+ * With the pre-scan on (replay), events that cannot matter are passed over
+ * unparsed and the others are compacted first (event_compact.h), and a
+ * file (vg_evparser_parse_file) is read on two threads: see "A file read
+ * on two threads" below.
+ *
  * A DOCTYPE or entity declaration stops the parse (the event is malformed);
  * expat's protection against entity expansion stays on.
  */
@@ -1170,8 +1175,9 @@ int vg_evparser_finish(vg_evparser *p) {
  * A file read on two threads (parse_file with the pre-scan on): a reader
  * thread reads, frames, pre-scans and compacts; the caller's thread parses
  * with expat, calls back and logs, in the order of the file. The reader
- * hands over records (an event compacted and as it was, or a skip to
- * tell) in blocks, PIPE_BLOCKS at most in flight.
+ * hands over records (an event compacted and as it was, an event it
+ * parsed itself while the caller's thread was behind, or a skip to tell)
+ * in blocks, PIPE_BLOCKS at most in flight.
  */
 #define PIPE_BLOCK (64 * 1024)
 #define PIPE_BLOCKS 4

@@ -20,8 +20,9 @@
  * Cut so, a well-formed event stays well-formed, a malformed one stays
  * malformed, and the parser reads the same things. The reading stops,
  * keeping what it cut so far, at anything it does not read for sure: a
- * comment, a CDATA section, a processing instruction, a non-ASCII name, a
- * '<' in a value.
+ * comment, a CDATA section, a processing instruction, a non-ASCII name.
+ * What it keeps that is malformed (a '<' in a value, an end tag that does
+ * not match) stays as it was, so the event stays malformed.
  */
 #include <stdbool.h>
 #include <string.h>
