@@ -416,6 +416,7 @@ static void on_end(void *ud, const XML_Char *name) {
   if (p->coll != C_NONE && p->depth == p->coll_depth) {
     const char *v = p->vals.p ? p->vals.p + p->value_start : "";
     uint64_t n;
+    size_t len;
     switch (p->coll) {
     case C_EVENTID:
       if (!parse_uint(v, UINT32_MAX, &n))
@@ -433,15 +434,17 @@ static void on_end(void *ud, const XML_Char *name) {
       p->ev.record_id = n;
       break;
     case C_CHANNEL:
-      if (strlen(v) >= sizeof(p->ev.channel))
+      len = strlen(v);
+      if (len >= sizeof(p->ev.channel))
         fail(p, "Channel longer than 127 bytes");
       else
-        memcpy(p->ev.channel, v, strlen(v) + 1);
+        memcpy(p->ev.channel, v, len + 1);
       break;
     case C_COMPUTER:
       /* Only reports show it: an overlong name is left out, not an error. */
-      if (strlen(v) < sizeof(p->ev.computer))
-        memcpy(p->ev.computer, v, strlen(v) + 1);
+      len = strlen(v);
+      if (len < sizeof(p->ev.computer))
+        memcpy(p->ev.computer, v, len + 1);
       break;
     case C_NAMED:
       if (!p->field_skip) {
@@ -1305,6 +1308,20 @@ static void pipe_skip(vg_evparser *p, uint64_t at, const char *why) {
   q->cur->len += sizeof(h) + n;
 }
 
+/* Copies the string str with its NUL to dst; returns the byte after. */
+static char *put_str(char *dst, const char *str) {
+  size_t n = strlen(str) + 1;
+  memcpy(dst, str, n);
+  return dst + n;
+}
+
+/* Copies the string at s with its NUL to dst; returns the byte after s's. */
+static char *get_str(char *dst, char *s) {
+  size_t n = strlen(s) + 1;
+  memcpy(dst, s, n);
+  return s + n;
+}
+
 /* The reader's parser's callback: the event goes over parsed. */
 static void pipe_parsed(const struct vg_event *ev, void *ud) {
   struct pipe *q = ud;
@@ -1329,7 +1346,7 @@ static void pipe_parsed(const struct vg_event *ev, void *ud) {
   memcpy(r, &h, sizeof(h));
   memcpy(r + sizeof(h), &e, sizeof(e));
   char *s = r + sizeof(h) + sizeof(e);
-#define PUT(str) (s = (char *)memcpy(s, str, strlen(str) + 1) + strlen(str) + 1)
+#define PUT(str) (s = put_str(s, str))
   PUT(ev->channel);
   PUT(ev->provider);
   PUT(ev->computer);
@@ -1427,7 +1444,7 @@ static void deliver_parsed(vg_evparser *p, char *r) {
   struct vg_event *ev = &p->ev;
   char *s = r + sizeof(e);
   /* Each string came from a struct vg_event: it fits. */
-#define GET(dst) (memcpy(dst, s, strlen(s) + 1), s += strlen(s) + 1)
+#define GET(dst) (s = get_str(dst, s))
   GET(ev->channel);
   GET(ev->provider);
   GET(ev->computer);
