@@ -56,7 +56,8 @@ struct gbuf {
   size_t len, cap;
 };
 
-static int gbuf_add(struct gbuf *b, const char *s, size_t n) {
+/* Makes room for n more bytes and a NUL. */
+static int gbuf_room(struct gbuf *b, size_t n) {
   if (b->len + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 1024;
     while (b->len + n + 1 > cap)
@@ -67,6 +68,12 @@ static int gbuf_add(struct gbuf *b, const char *s, size_t n) {
     b->p = p;
     b->cap = cap;
   }
+  return VG_OK;
+}
+
+static int gbuf_add(struct gbuf *b, const char *s, size_t n) {
+  if (gbuf_room(b, n) != VG_OK)
+    return VG_ENOMEM;
   memcpy(b->p + b->len, s, n);
   b->len += n;
   b->p[b->len] = '\0';
@@ -1417,9 +1424,24 @@ static void pipe_reader(void *arg) {
   char *chunk = malloc(FEED_PIECE);
   int rc = chunk == NULL ? VG_ENOMEM : VG_OK;
   while (rc == VG_OK && q->rc == VG_OK) {
-    size_t got = fread(chunk, 1, FEED_PIECE, q->f);
-    if (got > 0 && (rc = vg_evparser_feed(p, chunk, got)) != VG_OK)
-      break;
+    size_t got;
+    if (p->enc == ENC_UTF8) {
+      /* Once the stream is known to be UTF-8, read straight into the
+       * framing buffer, in the pieces feed_utf8 would frame. */
+      if ((rc = gbuf_room(&p->in, FEED_PIECE)) != VG_OK)
+        break;
+      got = fread(p->in.p + p->in.len, 1, FEED_PIECE, q->f);
+      p->in.len += got;
+      p->in.p[p->in.len] = '\0';
+      if (got > 0) {
+        frame_events(p);
+        compact(p);
+      }
+    } else {
+      got = fread(chunk, 1, FEED_PIECE, q->f);
+      if (got > 0 && (rc = vg_evparser_feed(p, chunk, got)) != VG_OK)
+        break;
+    }
     if (got < FEED_PIECE) {
       if (ferror(q->f))
         rc = VG_EIO;
