@@ -2,10 +2,13 @@
  * The live event source on Windows: one EvtSubscribe push subscription per
  * channel (System, Microsoft-Windows-Backup, Application), each with its own
  * bookmark, and on first start or after a boot a backfill with EvtQuery
- * since the boot time. A channel that does not exist (no Windows Server
- * Backup feature: error 15007) or fails does not stop the others; it is
- * retried on its own, from 30 s doubling up to 15 min, and added when it
- * appears. An error repeated identically is logged once.
+ * since the boot time. The subscriptions do not depend on that boot time
+ * staying right, since the clock may be set back after the start: after a
+ * bookmark they carry no time condition, and from a channel's oldest record
+ * they ask for events from 48 h before it. A channel that does not exist (no
+ * Windows Server Backup feature: error 15007) or fails does not stop the
+ * others; it is retried on its own, from 30 s doubling up to 15 min, and added
+ * when it appears. An error repeated identically is logged once.
  *
  * The subscription callback runs on a system thread. It renders the event
  * to XML, moves its channel's bookmark past it, renders the bookmark,
@@ -42,6 +45,12 @@
 /* Backfill and subscription start a little before the boot time, since the
  * boot time from GetTickCount64 is an estimate. */
 #define BOOT_MARGIN_S 120
+/* A subscription from a channel's oldest record (no position yet) asks for
+ * events from this long before the boot time: the clock may be set back
+ * after the start (a virtual machine whose clock starts hours ahead), and
+ * the events logged after that must still come. The tracker takes those
+ * from before the boot as stale. */
+#define STEP_MARGIN_S (48 * 3600)
 /* A state whose boot time differs by more than this is from another boot. */
 #define BOOT_SAME_S 120
 /* How long stopping waits for callbacks in progress. */
@@ -440,7 +449,14 @@ static EVT_HANDLE try_subscribe(struct channel *c, bool after, DWORD *err,
                                 char **text) {
   wchar_t xp[512];
   EVT_HANDLE h;
-  channel_xpath(c->i, c->s->since, xp, 512);
+  /* After a bookmark, no time condition: it would drop the events logged
+   * after the clock was set back below it. A bookmarked record gone (the
+   * log wrapped or was cleared) is no whole-log read: without
+   * EvtSubscribeStrict the subscription begins after the record closest
+   * to it (EVT_SUBSCRIBE_FLAGS, learn.microsoft.com). */
+  channel_xpath(c->i,
+                after || c->s->since == 0 ? 0 : c->s->since - STEP_MARGIN_S, xp,
+                512);
   h = EvtSubscribe(
       NULL, NULL, channels_w[c->i], xp, after ? c->bookmark : NULL, c, on_event,
       after ? EvtSubscribeStartAfterBookmark : EvtSubscribeStartAtOldestRecord);
@@ -454,7 +470,8 @@ static EVT_HANDLE try_subscribe(struct channel *c, bool after, DWORD *err,
 
 /*
  * Subscribes channel c: after its bookmark when it has one, else from its
- * oldest record of this boot (the XPath's time condition).
+ * oldest record since STEP_MARGIN_S before the boot (the XPath's time
+ * condition).
  */
 static void subscribe(struct channel *c) {
   DWORD err = 0;
