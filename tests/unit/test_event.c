@@ -823,6 +823,38 @@ static void test_prescan_compaction(void **st) {
 #undef WSB
 }
 
+/* A scratch directory and the name of an events file in it, removed by
+ * the teardown also when the test fails. */
+struct scratch {
+  char dir[256], path[300];
+};
+
+static int setup_scratch(void **st) {
+  setup(st);
+  struct scratch *sc = calloc(1, sizeof(*sc));
+  uv_fs_t req;
+  if (sc == NULL ||
+      uv_fs_mkdtemp(NULL, &req, "vg_test_event_XXXXXX", NULL) != 0) {
+    free(sc);
+    return -1;
+  }
+  snprintf(sc->dir, sizeof(sc->dir), "%s", req.path);
+  uv_fs_req_cleanup(&req);
+  snprintf(sc->path, sizeof(sc->path), "%s/events.xml", sc->dir);
+  *st = sc;
+  return 0;
+}
+
+static int teardown_scratch(void **st) {
+  struct scratch *sc = *st;
+  uv_fs_t req;
+  remove(sc->path);
+  uv_fs_rmdir(NULL, &req, sc->dir, NULL);
+  uv_fs_req_cleanup(&req);
+  free(sc);
+  return 0;
+}
+
 /*
  * A file parsed with the pre-scan on (read on two threads) gives the same
  * events, skips and log lines, in the same order, as without: good
@@ -831,7 +863,6 @@ static void test_prescan_compaction(void **st) {
  * limit, one cut short by the end of the file.
  */
 static void test_parse_file_two_threads(void **st) {
-  (void)st;
 #define GOOD(rec)                                                              \
   EV_HEAD "<System><Provider Name='Microsoft-Windows-Backup'/><EventID>4"      \
           "</EventID><Level>4</Level><TimeCreated SystemTime='2026-06-01T"     \
@@ -840,18 +871,14 @@ static void test_parse_file_two_threads(void **st) {
           "Name='BackupTime'>2026-06-01T21:00:00Z</Data><Data>"
 #define END "</Data></EventData></Event>\n"
   static const char *const parts[] = {
-      GOOD("1") "a" END,         GOOD("2"),
-      NULL /* 100 KB of text */, END,
-      GOOD("3") "&bogus;" END,   GOOD("4") "cut short\n",
-      GOOD("5") "b" END,         GOOD("6"),
-      NULL /* 300 KB */,         END,
-      GOOD("7") "c" END,         GOOD("8") "end"};
-  uv_fs_t req;
-  assert_int_equal(uv_fs_mkdtemp(NULL, &req, "vg_test_event_XXXXXX", NULL), 0);
-  char dir[256], path[300];
-  snprintf(dir, sizeof(dir), "%s", req.path);
-  uv_fs_req_cleanup(&req);
-  snprintf(path, sizeof(path), "%s/events.xml", dir);
+      GOOD("1") "a" END,        GOOD("2"),
+      NULL /* 60 KB of text */, END,
+      GOOD("3") "&bogus;" END,  GOOD("4") "cut short\n",
+      GOOD("5") "b" END,        GOOD("6"),
+      NULL /* 300 KB */,        END,
+      GOOD("7") "c" END,        GOOD("8") "end"};
+  const struct scratch *sc = *st;
+  const char *dir = sc->dir, *path = sc->path;
   FILE *f = fopen(path, "wb");
   assert_non_null(f);
   size_t big = 0;
@@ -903,9 +930,6 @@ static void test_parse_file_two_threads(void **st) {
   vg_evparser_free(p);
   sink_free(&k[0]);
   sink_free(&k[1]);
-  remove(path);
-  uv_fs_rmdir(NULL, &req, dir, NULL);
-  uv_fs_req_cleanup(&req);
 #undef GOOD
 #undef END
 }
@@ -949,13 +973,7 @@ static void trace_cb(const struct vg_event *ev, void *ud) {
  * lines as without the pre-scan.
  */
 static void test_parse_file_shared(void **st) {
-  (void)st;
-  uv_fs_t req;
-  assert_int_equal(uv_fs_mkdtemp(NULL, &req, "vg_test_event_XXXXXX", NULL), 0);
-  char dir[256], path[300];
-  snprintf(dir, sizeof(dir), "%s", req.path);
-  uv_fs_req_cleanup(&req);
-  snprintf(path, sizeof(path), "%s/events.xml", dir);
+  const char *path = ((const struct scratch *)*st)->path;
   FILE *f = fopen(path, "wb");
   assert_non_null(f);
   for (int i = 0; i < 3000; i++)
@@ -1005,9 +1023,6 @@ static void test_parse_file_shared(void **st) {
     assert_string_equal(logs[0][i], logs[1][i]);
   free(t[0].buf);
   free(t[1].buf);
-  remove(path);
-  uv_fs_rmdir(NULL, &req, dir, NULL);
-  uv_fs_req_cleanup(&req);
 }
 
 int main(void) {
@@ -1028,8 +1043,10 @@ int main(void) {
       cmocka_unit_test_setup(test_doctype_and_entities, setup),
       cmocka_unit_test_setup(test_rendering_info_and_user_data, setup),
       cmocka_unit_test_setup(test_parse_file_errors, setup),
-      cmocka_unit_test_setup(test_parse_file_two_threads, setup),
-      cmocka_unit_test_setup(test_parse_file_shared, setup),
+      cmocka_unit_test_setup_teardown(test_parse_file_two_threads,
+                                      setup_scratch, teardown_scratch),
+      cmocka_unit_test_setup_teardown(test_parse_file_shared, setup_scratch,
+                                      teardown_scratch),
       cmocka_unit_test_setup(test_parse_time, setup),
       cmocka_unit_test_setup(test_garbage_between_events, setup),
       cmocka_unit_test_setup(test_utf16_export, setup),
