@@ -507,8 +507,9 @@ static void subscribe(struct channel *c) {
 
 struct bitem {
   struct qitem *it;
-  vg_wall_t time;
+  vg_wall_t time; /* the merge key (see backfill) */
   size_t seq;
+  int ch;
 };
 
 static int cmp_bitem(const void *a, const void *b) {
@@ -529,9 +530,15 @@ static vg_wall_t event_time(const char *xml) {
 
 /*
  * Reads every channel since s->since with EvtQuery, then feeds the events
- * to the agent in time order (a channel's own order kept), each after its
- * bookmark. A channel that cannot be queried (the Backup channel does not
- * exist without Windows Server Backup) is logged and skipped.
+ * to the agent each after its bookmark: each channel in record order (the
+ * query's, as the subscriptions deliver it), the channels merged by time.
+ * An event's merge key is the earliest time of itself and the events after
+ * it in its channel, so a clock set back between two events of a channel
+ * does not reorder them (an older VSS 12289 applied last would set the
+ * count back, and its bookmark, saved last, would read the newer one
+ * again); agent/replay.c merges a file's channels the same way. A channel
+ * that cannot be queried (the Backup channel does not exist without
+ * Windows Server Backup) is logged and skipped.
  */
 static void backfill(vg_source *s) {
   struct bitem *items = NULL;
@@ -582,10 +589,18 @@ static void backfill(vg_source *s) {
         items[n].it = it;
         items[n].time = event_time(it->xml);
         items[n].seq = n;
+        items[n].ch = i;
         n++;
       }
     }
     EvtClose(q);
+  }
+  /* Each channel's items are together, in record order: from its last,
+   * the earliest time so far is the key. */
+  for (size_t k = n; k > 1; k--) {
+    struct bitem *b = &items[k - 2], *after = &items[k - 1];
+    if (b->ch == after->ch && after->time < b->time)
+      b->time = after->time;
   }
   if (n > 0)
     qsort(items, n, sizeof(*items), cmp_bitem);
