@@ -16,6 +16,7 @@ add_run 504 $((now - 400))
 write_policy "$T/policy.yaml" "daily $(hhmm $((now - 120))) 3h"
 sed -i 's/^threshold: 3/threshold: 10/' "$T/policy.yaml"
 S=$(winpath "$T/state")
+SERVICE_DIAG=1
 
 APPKEY="HKCU\\Software\\Wine\\AppDefaults\\$EXE_NAME"
 wine_ reg add "$APPKEY\DllOverrides" /v wevtapi /d native /f >/dev/null 2>&1
@@ -38,7 +39,7 @@ trap svc_cleanup EXIT
 vg service uninstall >/dev/null 2>&1 || true
 vg service install --policy "$(winpath "$T/policy.yaml")" --state "$S" \
   >"$T/install.log" 2>&1 || { cat "$T/install.log"; fail "service install"; }
-wine_ sc start VssGuard >"$T/start.log" 2>&1 || { cat "$T/start.log"; fail "sc start"; }
+service_start
 wait_count "$T/state" 2 120
 
 # What `sc control VssGuard paramchange` does on Windows (Wine's sc lacks it).

@@ -11,15 +11,31 @@
 #
 # `wineserver -k` ends every program of its prefix, so this test runs in a
 # prefix of its own: hard links to the build's prefix, with copies of the
-# registry files (the wineserver replaces those by rename).
+# registry files wineboot wrote when it made that prefix (.vg-clean, see
+# scripts/wine-run; the wineserver replaces registry files by rename). Not
+# the build prefix's live files: its wineserver (persistent in
+# scripts/test-win) saves them every 30 s, so they may still hold the
+# VssGuard service an earlier test installed and removed, which this
+# prefix's services.exe would start (auto start) with that test's
+# executable and state, and `sc start` here would fail (error 1056, already
+# running). A prefix without .vg-clean: a new prefix instead (about 9 s).
 source "$(dirname "$0")/lib.sh"
 
+SERVICE_DIAG=1
 base=$VG_WINEPREFIX
 [ -f "$base/.vg-ready" ] || "$VG_WINE_RUN" --prefix "$base" --init
 P=$T/prefix
-cp -al "$base" "$P"
-for f in "$P"/*.reg; do cp --remove-destination "$base/$(basename "$f")" "$f"; done
+if [ -f "$base/.vg-clean/system.reg" ]; then
+  cp -al "$base" "$P"
+  for f in "$base"/.vg-clean/*.reg; do
+    cp --remove-destination "$f" "$P/$(basename "$f")"
+  done
+else
+  "$VG_WINE_RUN" --prefix "$P" --init
+fi
 export VG_WINEPREFIX=$P
+# The services of this prefix (the VssGuard service's lines) log here.
+export VG_WINE_SERVICES_LOG=$T/services.log
 
 server() {
   WINEPREFIX=$P wineserver "$@"
@@ -53,6 +69,8 @@ args=(--policy "$(winpath "$T/policy.yaml")" --state "$(winpath "$T/state")")
 # in the build's prefix (made by hand) is removed first.
 server -p
 wine_ reg delete 'HKLM\Software\VssGuard\Boot' /f >/dev/null 2>&1 || true
+wine_ sc query VssGuard >/dev/null 2>&1 &&
+  fail "the new prefix has a VssGuard service already"
 [ -z "$(reg_id)" ] || fail "cannot remove an old key"
 start_agent "$T/first.log" "${args[@]}"
 wait_for "$T/first.log" 'started: count 2/10' 120
@@ -83,20 +101,14 @@ wine_ reg add "HKCU\\Software\\Wine\\AppDefaults\\$EXE_NAME\\DllOverrides" \
 vg service install "${args[@]}" >"$T/install.log" 2>&1 || fail "service install"
 at=$(boot_field 2)
 sed -i "s/^boot_ident .*/boot_ident $((at - 30 * 86400)) 60 $id1/" "$T/state"
-wine_ sc start VssGuard >"$T/start.log" 2>&1 || fail "sc start"
+service_start
 i=0
 until [ "$(boot_field 2)" -gt $((at - 30 * 86400)) ] 2>/dev/null; do
   i=$((i + 1))
   [ "$i" -le 600 ] || fail "the service saved no state"
   sleep 0.2
 done
-wine_ sc stop VssGuard >"$T/stop.log" 2>&1 || fail "sc stop"
-i=0
-until wine_ sc query VssGuard 2>/dev/null | grep -q STOPPED; do
-  i=$((i + 1))
-  [ "$i" -le 60 ] || fail "the service did not stop"
-  sleep 0.5
-done
+service_stop
 [ "$(boot_field 4)" = "$id1" ] || fail "the service has another id"
 [ "$(state_value "$T/state" count)" = 2 ] || fail "the service reset the count"
 vg service uninstall >/dev/null 2>&1 || fail "service uninstall"

@@ -25,10 +25,21 @@ EXE=$T/$EXE_NAME
 EVENTS=$T/events.xml
 : >"$EVENTS"
 
-# fail MESSAGE: says why, shows the end of the test's logs, exits 1.
+# Wine's services (the VssGuard service among them) log to this file when a
+# program of the test starts them (scripts/wine-run); scripts/test-win sets
+# it for its persistent server.
+export VG_WINE_SERVICES_LOG=${VG_WINE_SERVICES_LOG:-$VG_BUILD/wine-services.log}
+
+# fail MESSAGE: says why, shows the end of the test's logs (and, in a test
+# of the service, what service_diag finds), exits 1.
+SERVICE_DIAG=
 fail() {
   local f
   echo "FAIL: $*" >&2
+  if [ -n "$SERVICE_DIAG" ]; then
+    SERVICE_DIAG=
+    service_diag >"$T/service-diag.log" 2>&1 || true
+  fi
   for f in "$T"/*.log; do
     [ -f "$f" ] || continue
     echo "---- $f" >&2
@@ -197,6 +208,7 @@ wait_count() {
 # the keeper ended.
 SERVICE_KEEPER=
 service_setup() {
+  SERVICE_DIAG=1
   APPKEY="HKCU\\Software\\Wine\\AppDefaults\\$EXE_NAME"
   trap service_cleanup EXIT
   # exec: $! is the Wine program itself, which the cleanup ends.
@@ -226,9 +238,38 @@ service_install() {
     { cat "$T/install.log"; fail "service install"; }
 }
 
-# service_start: `sc start VssGuard` (output in start.log), or fails.
+# service_diag: what a failed test of the service shows (fail runs it when
+# SERVICE_DIAG is set): the service's status (sc query, and the exit codes
+# from QueryServiceStatus), its configuration from the registry (Wine's sc
+# has no qc: ImagePath names the executable, policy and state of the test
+# that installed it), the end of the services' log (the service's own
+# lines: scripts/wine-run, VG_WINE_SERVICES_LOG) and the programs running.
+service_diag() {
+  local probe
+  probe=$(dirname "$VG_FAKE_WEVTAPI")/vg_probe.exe
+  echo "== sc query VssGuard"
+  wine_ sc query VssGuard 2>&1 || echo "(sc query: exit $?)"
+  echo "== QueryServiceStatus"
+  wine_ "$probe" status VssGuard 2>&1 || true
+  echo
+  echo "== HKLM\\System\\CurrentControlSet\\Services\\VssGuard"
+  wine_ reg query 'HKLM\System\CurrentControlSet\Services\VssGuard' 2>&1 |
+    tr -d '\r' || true
+  case $VG_WINE_SERVICES_LOG in
+  "$T"/*.log) ;; # fail shows the test's own logs
+  *)
+    echo "== $VG_WINE_SERVICES_LOG (end)"
+    tail -n 30 "$VG_WINE_SERVICES_LOG" 2>/dev/null || true
+    ;;
+  esac
+  echo "== VssGuard programs running"
+  ps -eo pid,args | grep -i "vssguard.*\.exe" | grep -v grep || true
+}
+
+# service_start: `sc start VssGuard` (output in start.log, with Wine's
+# error number when it fails), or fails.
 service_start() {
-  wine_ sc start VssGuard >"$T/start.log" 2>&1 ||
+  WINEDEBUG=-all,err+sc wine_ sc start VssGuard >"$T/start.log" 2>&1 ||
     { cat "$T/start.log"; fail "sc start"; }
 }
 
