@@ -596,11 +596,16 @@ static void backfill(vg_source *s) {
     EvtClose(q);
   }
   /* Each channel's items are together, in record order: from its last,
-   * the earliest time so far is the key. */
-  for (size_t k = n; k > 1; k--) {
-    struct bitem *b = &items[k - 2], *after = &items[k - 1];
-    if (b->ch == after->ch && after->time < b->time)
-      b->time = after->time;
+   * the earliest time so far is the key (a time that could not be read,
+   * 0, moves nothing). */
+  vg_wall_t earliest = 0;
+  for (size_t k = n; k > 0; k--) {
+    struct bitem *b = &items[k - 1];
+    if (k == n || b->ch != items[k].ch)
+      earliest = 0;
+    if (b->time != 0 && (earliest == 0 || b->time < earliest))
+      earliest = b->time;
+    b->time = earliest;
   }
   if (n > 0)
     qsort(items, n, sizeof(*items), cmp_bitem);
