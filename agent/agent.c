@@ -1249,10 +1249,34 @@ static void on_silence(void *ud, const char *id) {
   continue_from_callback(a, after_silence);
 }
 
+/*
+ * A silence asked for at this due moment still in force for at least half
+ * of notify.silence (the retry 30 s after a not-ready answer goes through
+ * every stage again): kept, not asked for again. A new one at each retry
+ * would leave the others in force after the boot, which expires only the
+ * one the state names.
+ */
+static bool silence_kept(vg_agent *a, const struct vg_notify *n) {
+  vg_wall_t until = 0, now = a->ops->now(a->ops->ud);
+  const char *sid = vg_state_silence(a->state, &until);
+  if (sid[0] == '\0' || until - now < n->silence_s / 2)
+    return false;
+  char t[64];
+  fmt_time(a, until, t, sizeof(t));
+  vg_log_info(VG_EV_SILENCE,
+              "silence %s kept for instance %s: in force until %s", sid,
+              a->instance, t);
+  return true;
+}
+
 /* After the hook: the silence, then the shutdown call. */
 static void silence_then_shutdown(vg_agent *a) {
   const struct vg_notify *n = vg_policy_notify(a->policy);
   if (!n->set || n->silence_s <= 0 || dry_run_on(a)) {
+    stage_shutdown(a);
+    return;
+  }
+  if (silence_kept(a, n)) {
     stage_shutdown(a);
     return;
   }
