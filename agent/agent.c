@@ -841,24 +841,29 @@ static void stage_fleet(vg_agent *a) {
 
 static const char *piggyback_pending(vg_agent *a, char *buf, size_t len);
 
-/* Stage 4: everything again at this instant (after the gates and with the
- * FleetLock slot in hand). */
-static void stage_recheck(vg_agent *a) {
-  vg_wall_t now = a->ops->now(a->ops->ud);
+/* The decision at this instant, and whether it still lets the reboot go
+ * on (the policy trusted, not counting only, the guard not locked). */
+static bool reboot_passes_now(vg_agent *a, struct vg_decision *d) {
   struct vg_decide_input in;
-  struct vg_decision d;
   memset(&in, 0, sizeof(in));
   in.policy = a->policy;
   in.state = a->state;
-  in.now = now;
+  in.now = a->ops->now(a->ops->ud);
   in.seed = a->seed;
   if (a->ops->boot_time(a->ops->ud, &in.boot_time) != 0)
     in.boot_time = vg_state_boot_time(a->state);
   char pending[160];
   in.restart_pending = piggyback_pending(a, pending, sizeof(pending));
-  vg_decide(&in, &d);
-  if (d.action != VG_ACT_REBOOT || !a->policy_trusted || a->count_only ||
-      vg_state_locked(a->state)) {
+  vg_decide(&in, d);
+  return d->action == VG_ACT_REBOOT && a->policy_trusted && !a->count_only &&
+         !vg_state_locked(a->state);
+}
+
+/* Stage 4: everything again at this instant (after the gates and with the
+ * FleetLock slot in hand). */
+static void stage_recheck(vg_agent *a) {
+  struct vg_decision d;
+  if (!reboot_passes_now(a, &d)) {
     vg_log_info(VG_EV_POSTPONED,
                 "reboot postponed: the checks no longer pass at the moment "
                 "of the reboot (%s)",
@@ -976,21 +981,8 @@ static void stage_shutdown(vg_agent *a) {
  * step), and the evaluation plans what comes next.
  */
 static bool checks_pass_after(vg_agent *a, const char *what, const char *step) {
-  vg_wall_t now = a->ops->now(a->ops->ud);
-  struct vg_decide_input in;
   struct vg_decision d;
-  memset(&in, 0, sizeof(in));
-  in.policy = a->policy;
-  in.state = a->state;
-  in.now = now;
-  in.seed = a->seed;
-  if (a->ops->boot_time(a->ops->ud, &in.boot_time) != 0)
-    in.boot_time = vg_state_boot_time(a->state);
-  char pending[160];
-  in.restart_pending = piggyback_pending(a, pending, sizeof(pending));
-  vg_decide(&in, &d);
-  if (d.action != VG_ACT_REBOOT || !a->policy_trusted || a->count_only ||
-      vg_state_locked(a->state)) {
+  if (!reboot_passes_now(a, &d)) {
     char why[120];
     vg_log_info(VG_EV_POSTPONED,
                 "reboot postponed: the checks no longer pass after the %s "
