@@ -5,7 +5,12 @@
  * since the boot time. The subscriptions do not depend on that boot time
  * staying right, since the clock may be set back after the start: after a
  * bookmark they carry no time condition, and from a channel's oldest record
- * they ask for events from 48 h before it. A channel that does not exist (no
+ * they ask for events from 48 h before it. A subscription after a bookmark
+ * is strict: when the bookmarked record is gone (the log was cleared, or
+ * overwritten when full, while the agent was stopped) it fails with
+ * ERROR_NOT_FOUND instead of beginning after the newest record, and the
+ * channel is read again from the time of the last event read from it (see
+ * subscribe). A channel that does not exist (no
  * Windows Server Backup feature: error 15007) or fails does not stop the
  * others; it is retried on its own, from 30 s doubling up to 15 min, and added
  * when it appears. An error repeated identically is logged once.
@@ -81,6 +86,7 @@ struct qitem {
   char *xml;        /* Q_EVENT: the event, UTF-8 */
   char *bookmark;   /* Q_EVENT: the channel's bookmark XML, or NULL */
   char channel[64]; /* Q_EVENT: the event's channel */
+  vg_wall_t time;   /* Q_EVENT: the event's time, 0 when unreadable */
   DWORD error;      /* Q_ERROR, Q_RENDER: the error code */
   char *text;       /* Q_ERROR: EvtGetExtendedStatus text, or NULL */
 };
@@ -94,6 +100,8 @@ struct channel {
   EVT_HANDLE sub;
   EVT_HANDLE bookmark; /* touched by the callback thread while sub is open */
   bool have_position;  /* the bookmark points at a record of this boot */
+  vg_wall_t last_time; /* time of the last event read on it, 0: unknown */
+  bool gone_logged;    /* its bookmarked record was found gone: logged */
   uv_timer_t retry;
   uint64_t backoff_ms;
   uint64_t logged; /* hash of the last error logged, 0: none */
@@ -156,11 +164,12 @@ static bool xml_attr(const char *p, const char *name, char *out, size_t len) {
 /*
  * The <Bookmark .../> element of channel in a rendered BookmarkList,
  * wrapped in a BookmarkList of its own that also records the boot time it
- * belongs to (attribute Boot, seconds UTC; read back by restore_bookmark
- * only), malloc'd; NULL when absent.
+ * belongs to and the time of the bookmarked event (attributes Boot and
+ * Time, seconds UTC; read back by restore_bookmarks only), malloc'd; NULL
+ * when absent.
  */
-static char *bookmark_for(const char *list, const char *channel,
-                          vg_wall_t boot) {
+static char *bookmark_for(const char *list, const char *channel, vg_wall_t boot,
+                          vg_wall_t time) {
   const char *p = list;
   while ((p = strstr(p, "<Bookmark ")) != NULL) {
     const char *end = strstr(p, "/>");
@@ -170,11 +179,12 @@ static char *bookmark_for(const char *list, const char *channel,
     if (xml_attr(p, "Channel", ch, sizeof(ch)) && strstr(p, "Channel=") < end &&
         strcmp(ch, channel) == 0) {
       size_t n = (size_t)(end + 2 - p);
-      char *out = malloc(n + 64);
+      char *out = malloc(n + 96);
       if (out == NULL)
         return NULL;
-      snprintf(out, n + 64, "<BookmarkList Boot='%lld'>%.*s</BookmarkList>",
-               (long long)boot, (int)n, p);
+      snprintf(out, n + 96,
+               "<BookmarkList Boot='%lld' Time='%lld'>%.*s</BookmarkList>",
+               (long long)boot, (long long)time, (int)n, p);
       return out;
     }
     p = end;
@@ -221,9 +231,19 @@ static char *extended_status(void) {
   return vg_win_utf8(w);
 }
 
+static vg_wall_t event_time(const char *xml) {
+  const char *p = strstr(xml, "<TimeCreated");
+  char t[64];
+  vg_wall_t w = 0;
+  if (p != NULL && xml_attr(p, "SystemTime", t, sizeof(t)))
+    (void)vg_time_parse(t, NULL, &w);
+  return w;
+}
+
 /*
- * Turns one event handle into a queue item: its XML, its channel and the
- * bookmark past it. Updates bm. NULL when the event cannot be rendered.
+ * Turns one event handle into a queue item: its XML, its channel, its time
+ * and the bookmark past it. Updates bm. NULL when the event cannot be
+ * rendered.
  */
 static struct qitem *make_item(EVT_HANDLE bm, EVT_HANDLE ev, vg_wall_t boot,
                                int ch) {
@@ -240,10 +260,11 @@ static struct qitem *make_item(EVT_HANDLE bm, EVT_HANDLE ev, vg_wall_t boot,
   }
   if (!xml_text(it->xml, "Channel", it->channel, sizeof(it->channel)))
     it->channel[0] = '\0';
+  it->time = event_time(it->xml);
   if (bm != NULL && EvtUpdateBookmark(bm, ev)) {
     list = render(bm, EvtRenderBookmark);
     if (list != NULL && it->channel[0] != '\0')
-      it->bookmark = bookmark_for(list, it->channel, boot);
+      it->bookmark = bookmark_for(list, it->channel, boot, it->time);
     free(list);
   }
   return it;
@@ -326,6 +347,11 @@ static void feed(vg_source *s, struct qitem *it) {
                   it->channel, vg_strerror(rc));
     else if (strcmp(it->channel, channels[c->i]) == 0)
       c->have_position = true;
+  }
+  if (strcmp(it->channel, channels[c->i]) == 0) {
+    if (it->time != 0)
+      c->last_time = it->time;
+    c->gone_logged = false;
   }
   c->backoff_ms = RETRY_MIN_MS;
   (void)vg_agent_feed_xml(s->agent, it->xml, strlen(it->xml));
@@ -445,21 +471,25 @@ static void channel_xpath(int i, vg_wall_t since, wchar_t *out, size_t len) {
   out[len - 1] = L'\0';
 }
 
-static EVT_HANDLE try_subscribe(struct channel *c, bool after, DWORD *err,
-                                char **text) {
+/*
+ * Subscribes channel c after its bookmark (after) or from its oldest record
+ * with the time condition from (0: none). After a bookmark there is no time
+ * condition: it would drop the events logged after the clock was set back
+ * below it. The subscription is strict: a bookmarked record that is gone
+ * (the log was cleared or wrapped) fails the call with ERROR_NOT_FOUND;
+ * without EvtSubscribeStrict it would begin after the record closest to it,
+ * after a clear the newest one, and skip every event logged since the clear
+ * (EVT_SUBSCRIBE_FLAGS, learn.microsoft.com).
+ */
+static EVT_HANDLE try_subscribe(struct channel *c, bool after, vg_wall_t from,
+                                DWORD *err, char **text) {
   wchar_t xp[512];
   EVT_HANDLE h;
-  /* After a bookmark, no time condition: it would drop the events logged
-   * after the clock was set back below it. A bookmarked record gone (the
-   * log wrapped or was cleared) is no whole-log read: without
-   * EvtSubscribeStrict the subscription begins after the record closest
-   * to it (EVT_SUBSCRIBE_FLAGS, learn.microsoft.com). */
-  channel_xpath(c->i,
-                after || c->s->since == 0 ? 0 : c->s->since - STEP_MARGIN_S, xp,
-                512);
-  h = EvtSubscribe(
-      NULL, NULL, channels_w[c->i], xp, after ? c->bookmark : NULL, c, on_event,
-      after ? EvtSubscribeStartAfterBookmark : EvtSubscribeStartAtOldestRecord);
+  channel_xpath(c->i, after ? 0 : from, xp, 512);
+  h = EvtSubscribe(NULL, NULL, channels_w[c->i], xp, after ? c->bookmark : NULL,
+                   c, on_event,
+                   after ? EvtSubscribeStartAfterBookmark | EvtSubscribeStrict
+                         : EvtSubscribeStartAtOldestRecord);
   if (h == NULL) {
     *err = GetLastError();
     /* Before any other Evt call on this thread. */
@@ -469,18 +499,52 @@ static EVT_HANDLE try_subscribe(struct channel *c, bool after, DWORD *err,
 }
 
 /*
+ * Where channel c is read from when its bookmarked record is gone: the
+ * time of the last event read from it, or the boot's backfill time when
+ * that is later or the time unknown. Every record the log holds then was
+ * logged after the bookmarked one (a cleared log restarts its record ids, a
+ * full one drops its oldest records), so nothing is skipped; the tracker
+ * takes a lower record id on a newer event for a cleared log, and a run read
+ * again keeps its identity (BackupTime), so nothing counts twice.
+ */
+static vg_wall_t gone_from(const struct channel *c) {
+  vg_wall_t since = c->s->since;
+  return c->last_time > since ? c->last_time : since;
+}
+
+/*
  * Subscribes channel c: after its bookmark when it has one, else from its
  * oldest record since STEP_MARGIN_S before the boot (the XPath's time
- * condition).
+ * condition). A bookmarked record that is gone is logged once (event
+ * LOG_CLEARED) and the channel read from gone_from instead.
  */
 static void subscribe(struct channel *c) {
   DWORD err = 0;
   char *text = NULL;
   char what[128];
   bool after = c->have_position;
+  vg_wall_t from = c->s->since == 0 ? 0 : c->s->since - STEP_MARGIN_S;
+  bool gone = false;
 
-  c->sub = try_subscribe(c, after, &err, &text);
-  if (c->sub == NULL && after) {
+  c->sub = try_subscribe(c, after, from, &err, &text);
+  if (c->sub == NULL && after && err == ERROR_NOT_FOUND) {
+    char t[40] = "its oldest record";
+    gone = true;
+    from = gone_from(c);
+    if (from != 0)
+      vg_time_format(from, NULL, t, sizeof(t));
+    if (!c->gone_logged)
+      vg_log_warn(VG_EV_LOG_CLEARED,
+                  "the %s log no longer holds the event of the saved "
+                  "bookmark: it was cleared, or overwritten when full, "
+                  "while the agent was stopped; reading it from %s",
+                  channels[c->i], t);
+    c->gone_logged = true;
+    free(text);
+    text = NULL;
+    after = false;
+    c->sub = try_subscribe(c, false, from, &err, &text);
+  } else if (c->sub == NULL && after) {
     /* The bookmark may be unusable: fall back to the time condition. */
     vg_log_warn(VG_EV_SOURCE_ERROR,
                 "subscribing to the %s log after the saved bookmark failed "
@@ -490,7 +554,7 @@ static void subscribe(struct channel *c) {
     free(text);
     text = NULL;
     after = false;
-    c->sub = try_subscribe(c, false, &err, &text);
+    c->sub = try_subscribe(c, false, from, &err, &text);
   }
   if (c->sub == NULL) {
     snprintf(what, sizeof(what), "subscribing to the %s log", channels[c->i]);
@@ -500,7 +564,9 @@ static void subscribe(struct channel *c) {
   }
   c->logged = 0;
   vg_log_info(VG_EV_GENERIC, "subscribed to the %s log (%s)", channels[c->i],
-              after ? "after the saved bookmark" : "since the boot");
+              after  ? "after the saved bookmark"
+              : gone ? "from the last event read, its bookmarked event gone"
+                     : "since the boot");
 }
 
 /* ---- backfill ---- */
@@ -517,15 +583,6 @@ static int cmp_bitem(const void *a, const void *b) {
   if (x->time != y->time)
     return x->time < y->time ? -1 : 1;
   return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static vg_wall_t event_time(const char *xml) {
-  const char *p = strstr(xml, "<TimeCreated");
-  char t[64];
-  vg_wall_t w = 0;
-  if (p != NULL && xml_attr(p, "SystemTime", t, sizeof(t)))
-    (void)vg_time_parse(t, NULL, &w);
-  return w;
 }
 
 /*
@@ -587,7 +644,7 @@ static void backfill(vg_source *s) {
           cap = ncap;
         }
         items[n].it = it;
-        items[n].time = event_time(it->xml);
+        items[n].time = it->time;
         items[n].seq = n;
         items[n].ch = i;
         n++;
@@ -643,7 +700,7 @@ static bool restore_bookmarks(vg_source *s, const vg_state *st) {
     struct channel *c = &s->ch[i];
     const char *saved = vg_state_bookmark(st, channels[i]);
     const char *b, *e;
-    char xml[1024];
+    char xml[1024], bt[32];
     wchar_t *w;
     EVT_HANDLE bm;
     if (saved == NULL || (b = strstr(saved, "<Bookmark ")) == NULL ||
@@ -666,6 +723,9 @@ static bool restore_bookmarks(vg_source *s, const vg_state *st) {
     EvtClose(c->bookmark);
     c->bookmark = bm;
     c->have_position = true;
+    /* The bookmarked event's time (a state of an older agent has none). */
+    c->last_time =
+        xml_attr(saved, "Time", bt, sizeof(bt)) ? strtoll(bt, NULL, 10) : 0;
     any = true;
   }
   return any;

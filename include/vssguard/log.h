@@ -45,6 +45,7 @@ enum vg_event_id {
   VG_EV_SERVICE_CONFIG = 1021, /* a service setting could not be applied */
   /* Counting (issue 9): 1025-1029. */
   VG_EV_RUN_UNCOUNTED = 1025, /* a run counted through its 14 failed */
+  VG_EV_LOG_CLEARED = 1026,   /* a log cleared: read it again */
   /* Fleet coordination (issue 11): 1030-1034. */
   VG_EV_FLEET_WAITING = 1030,  /* waiting for a FleetLock slot */
   VG_EV_FLEET_ACQUIRED = 1031, /* FleetLock slot acquired */

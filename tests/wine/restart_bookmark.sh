@@ -28,7 +28,8 @@ wait_for "$T/second.log" 'run counted: 3/10' 120
 wait_for "$T/second.log" 'deliver Microsoft-Windows-Backup #309' 30
 wait_count "$T/state" 3 30
 stop_agent
-grep -q 'EvtSubscribe flags=3 bookmark=yes' "$T/second.log" ||
+# 65539: EvtSubscribeStartAfterBookmark (3) | EvtSubscribeStrict (0x10000).
+grep -q 'EvtSubscribe flags=65539 bookmark=yes' "$T/second.log" ||
   fail "the restart did not subscribe after the bookmark"
 grep -q 'after Microsoft-Windows-Backup #306' "$T/second.log" ||
   fail "the bookmark did not hold record 306"

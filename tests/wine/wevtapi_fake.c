@@ -8,7 +8,11 @@
  *                  following the file (events appended later are "new");
  *                  honours ToFutureEvents, StartAtOldestRecord and
  *                  StartAfterBookmark, and a TimeCreated[@SystemTime>='..']
- *                  condition;
+ *                  condition; a bookmarked record that is not in the file
+ *                  (the log was cleared or wrapped) fails the call with
+ *                  ERROR_NOT_FOUND under EvtSubscribeStrict, else the
+ *                  subscription begins after the record closest to it
+ *                  (EVT_SUBSCRIBE_FLAGS, learn.microsoft.com);
  *   EvtQuery/Next  the same selection for one channel, as a result set;
  *   EvtRender      the recorded XML of an event, or a bookmark's XML;
  *   bookmarks      hold a record id per channel.
@@ -435,6 +439,58 @@ static DWORD WINAPI player(void *arg) {
   return 0;
 }
 
+/*
+ * Checks that the bookmarked record of each queried channel is in the file.
+ * When one is not (the log was cleared or wrapped): with EvtSubscribeStrict
+ * fails (ERROR_NOT_FOUND, returns 0); without it moves that channel's start
+ * to the record closest to the bookmarked one by record id (the subscription
+ * begins after it), as EVT_SUBSCRIBE_FLAGS says of both.
+ */
+static int find_bookmarked(struct handle *s) {
+  size_t n;
+  struct record *recs = load_events(&n);
+  int ok = 1;
+  for (int i = 0; i < s->nafter && ok; i++) {
+    struct mark *m = &s->after[i];
+    unsigned long long best = 0, dist = 0;
+    int found = 0, any = 0, queried = 0;
+    for (int k = 0; k < s->nchannels; k++)
+      if (strcmp(s->channels[k], m->channel) == 0)
+        queried = 1;
+    if (!queried)
+      continue;
+    for (size_t k = 0; k < n; k++) {
+      unsigned long long d;
+      if (strcmp(recs[k].channel, m->channel) != 0)
+        continue;
+      if (recs[k].rid == m->rid) {
+        found = 1;
+        break;
+      }
+      d = recs[k].rid > m->rid ? recs[k].rid - m->rid : m->rid - recs[k].rid;
+      if (!any || d < dist) {
+        best = recs[k].rid;
+        dist = d;
+        any = 1;
+      }
+    }
+    if (found)
+      continue;
+    if (s->flags & EvtSubscribeStrict) {
+      trace("  bookmarked %s #%llu not found (strict)", m->channel, m->rid);
+      set_status("Element not found: the bookmarked event does not exist");
+      SetLastError(ERROR_NOT_FOUND);
+      ok = 0;
+    } else if (any) {
+      trace("  bookmarked %s #%llu not found: after the closest, #%llu",
+            m->channel, m->rid, best);
+      m->rid = best;
+    }
+  }
+  free_records(recs, n);
+  return ok;
+}
+
 EVT_HANDLE WINAPI EvtSubscribe(EVT_HANDLE session, HANDLE signal, LPCWSTR path,
                                LPCWSTR query, EVT_HANDLE bookmark, PVOID ctx,
                                EVT_SUBSCRIBE_CALLBACK cb, DWORD flags) {
@@ -478,6 +534,10 @@ EVT_HANDLE WINAPI EvtSubscribe(EVT_HANDLE session, HANDLE signal, LPCWSTR path,
   if ((flags & 3) == EvtSubscribeStartAfterBookmark) {
     memcpy(s->after, bm->marks, sizeof(s->after));
     s->nafter = bm->nmarks;
+    if (!find_bookmarked(s)) {
+      free(s);
+      return NULL;
+    }
     for (int i = 0; i < s->nafter; i++)
       trace("  after %s #%llu", s->after[i].channel, s->after[i].rid);
   }
