@@ -9,34 +9,7 @@ source "$(dirname "$0")/../integration/lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 not found; not a pass" >&2; exit 77; }
 dir=$vg_work/silretry
 mkdir -p "$dir"
-cat >"$dir/am.py" <<'PY'
-import http.server, sys, os
-d = sys.argv[1]
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def log_message(self, *a): pass
-    def do_POST(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(n)
-        body = b"{}"
-        if self.path.endswith("/silences"):
-            with open(os.path.join(d, "silences"), "a") as f:
-                f.write("asked\n")
-            body = b'{"silenceID":"5f1e0c2a-0000-4000-8000-000000000002"}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-open(os.path.join(d, "port"), "w").write(str(s.server_address[1]))
-s.serve_forever()
-PY
-python3 "$dir/am.py" "$dir" &
-am_pid=$!
-vg_cleanups+=("kill $am_pid 2>/dev/null; wait $am_pid 2>/dev/null")
-for i in $(seq 1 100); do [ -s "$dir/port" ] && break; sleep 0.1; done
-[ -s "$dir/port" ] || vg_fail "the Alertmanager stand-in did not start"
+vg_am_standin "$dir" 0
 notify="notify: { alertmanager: { url: 'http://127.0.0.1:$(cat "$dir/port")/', silence: 10m } }"
 
 vg_policy "$dir/policy.yaml" 3 "$notify"

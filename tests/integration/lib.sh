@@ -256,6 +256,18 @@ vg_stop_agent() {
   [ "$rc" -eq 0 ] || vg_fail "agent $pid exited with $rc after SIGTERM"
 }
 
+# vg_am_standin DIR DELAY: starts the Alertmanager stand-in of
+# tests/fleet/am_standin.py on 127.0.0.1 (a silence answered after DELAY
+# seconds; DIR/port, DIR/silence.asked, DIR/silences), stopped at exit.
+vg_am_standin() {
+  local i
+  python3 "$(dirname "${BASH_SOURCE[0]}")/../fleet/am_standin.py" "$1" "$2" &
+  local pid=$!
+  vg_cleanups+=("kill $pid 2>/dev/null; wait $pid 2>/dev/null")
+  for i in $(seq 1 100); do [ -s "$1/port" ] && break; sleep 0.1; done
+  [ -s "$1/port" ] || vg_fail "the Alertmanager stand-in did not start"
+}
+
 # vg_json_int JSON KEY: the integer value of the first "KEY" in JSON.
 vg_json_int() {
   grep -oE "\"$2\":-?[0-9]+" <<<"$1" | head -n1 | sed 's/.*://'
