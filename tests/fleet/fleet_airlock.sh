@@ -68,7 +68,7 @@ done
 left=$(fl_holders g1)
 [ -z "$left" ] || vg_fail "holders left at the end: $left"
 # Some agent waited while another held the slot.
-cat "$vg_work"/a*.log | grep -q "waiting for a FleetLock slot of group g1" ||
+grep -q "waiting for a FleetLock slot of group g1" "$vg_work"/a*.log ||
   vg_fail "no agent ever waited for the slot"
 for n in 1 2 3; do
   eval "vg_stop_agent \$pid$n"
